@@ -1,0 +1,169 @@
+# ngx_omni_module: the one entry point.
+#
+#   make            the module (build/ngx_http_omni_module.so), libomni.a
+#                   and omnictl
+#   make deps       the Debian packages everything below needs
+#   make test       unit tests (plain and under ASan+UBSan), end-to-end tests
+#   make demo       the demo storefront on http://127.0.0.1:8080
+#   make bench      benchmarks against plain nginx
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS each
+
+NGINX        ?= /usr/sbin/nginx
+NGX_SRC      ?= /usr/share/nginx/src
+BUILD        ?= build
+PREFIX       ?= /usr/local
+MODULES_DIR  ?= /usr/lib/nginx/modules
+FUZZ_SECONDS ?= 10
+
+CC           ?= cc
+CFLAGS       ?= -O2 -g
+OMNI_CFLAGS   = -std=gnu99 -Wall -Wextra -Werror -Iinclude -fPIC
+SAN_CFLAGS    = -O1 -g -fsanitize=address,undefined \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer
+LIBS          = -llmdb -ljansson -lcrypto -lz -lm
+
+CORE_SRCS    := $(sort $(wildcard src/*.c))
+CORE_HDRS    := $(wildcard include/omni/*.h src/*.h)
+GLUE_SRCS    := $(sort $(wildcard ngx_omni_module/*.c))
+GLUE_HDRS    := $(wildcard ngx_omni_module/*.h)
+OMNICTL_SRCS := $(sort $(wildcard tools/omnictl/*.c))
+OMNICTL_HDRS := $(wildcard tools/omnictl/*.h)
+UNIT_SRCS    := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_SUPPORT := $(filter-out $(UNIT_SRCS), $(wildcard tests/unit/*.c))
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+CORE_OBJS     = $(CORE_SRCS:src/%.c=$(BUILD)/core/%.o)
+CORE_SAN_OBJS = $(CORE_SRCS:src/%.c=$(BUILD)/core-san/%.o)
+LIBOMNI       = $(BUILD)/libomni.a
+LIBOMNI_SAN   = $(BUILD)/libomni-san.a
+MODULE        = $(BUILD)/ngx_http_omni_module.so
+OMNICTL       = $(BUILD)/omnictl
+UNIT_BINS     = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+UNIT_SAN_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-san/%)
+FUZZ_BINS     = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+export NGINX
+
+
+all: $(MODULE) $(LIBOMNI) $(OMNICTL)
+
+deps:
+	@./util/deps.sh
+
+.PHONY: all deps module lib omnictl unit unit-san e2e test fuzz bench \
+        demo demo-stop install clean FORCE
+
+module: $(MODULE)
+lib: $(LIBOMNI)
+omnictl: $(OMNICTL)
+
+
+# The core, as a static library for omnictl and the tests; the module
+# compiles the same sources itself with nginx's flags.
+
+$(BUILD)/core/%.o: src/%.c $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) -c $< -o $@
+
+$(BUILD)/core-san/%.o: src/%.c $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(OMNI_CFLAGS) -c $< -o $@
+
+$(LIBOMNI): $(CORE_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBOMNI_SAN): $(CORE_SAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(OMNICTL): $(OMNICTL_SRCS) $(OMNICTL_HDRS) $(LIBOMNI)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) -Itools/omnictl $(OMNICTL_SRCS) \
+	    $(LIBOMNI) $(LIBS) -o $@
+
+
+# The module is built in a copy of Debian's nginx build tree, configured
+# with the distribution's own flags so that it loads into /usr/sbin/nginx.
+# configure runs again whenever the set of source files changes.
+
+$(BUILD)/sources.list: FORCE
+	@mkdir -p $(BUILD)
+	@echo $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) \
+	    | cmp -s - $@ 2>/dev/null \
+	    || echo $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS) $(GLUE_HDRS) > $@
+
+$(BUILD)/nginx/objs/Makefile: config $(BUILD)/sources.list
+	@test -f $(NGX_SRC)/conf_flags \
+	    || { echo "no nginx build tree in $(NGX_SRC): run make deps"; exit 1; }
+	rm -rf $(BUILD)/nginx
+	cp -a $(NGX_SRC) $(BUILD)/nginx
+	cd $(BUILD)/nginx && bash -c '. ./conf_flags \
+	    && ./configure "$${NGX_CONF_FLAGS[@]}" \
+	           --with-cc-opt="$(NGX_CC_OPT)" --with-ld-opt="$(NGX_LD_OPT)" \
+	           --add-dynamic-module=$(CURDIR)' > ../configure.log 2>&1 \
+	    || { tail -20 ../configure.log; exit 1; }
+
+NGX_CC_OPT ?= -O2 -g
+NGX_LD_OPT ?=
+
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) \
+           $(GLUE_SRCS) $(GLUE_HDRS)
+	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
+	cp $(BUILD)/nginx/objs/ngx_http_omni_module.so $@
+
+
+# Tests
+
+$(BUILD)/unit/%: tests/unit/%.c $(UNIT_SUPPORT) $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) -Itests/unit $< $(UNIT_SUPPORT) \
+	    $(LIBOMNI) -lcmocka $(LIBS) -o $@
+
+$(BUILD)/unit-san/%: tests/unit/%.c $(UNIT_SUPPORT) $(LIBOMNI_SAN)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(OMNI_CFLAGS) -Itests/unit $< $(UNIT_SUPPORT) \
+	    $(LIBOMNI_SAN) -lcmocka $(LIBS) -o $@
+
+unit: $(UNIT_BINS)
+	@./util/run-unit.sh $(UNIT_BINS)
+
+unit-san: $(UNIT_SAN_BINS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ./util/run-unit.sh $(UNIT_SAN_BINS)
+
+e2e: $(MODULE) $(OMNICTL)
+	python3 tests/nginx/run.py --module $(MODULE) --omnictl $(OMNICTL) \
+	    $(E2E_ARGS)
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) unit-san
+	$(MAKE) e2e
+	$(MAKE) fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
+
+CI_FUZZ_SECONDS ?= 3
+
+
+# Fuzzing: libFuzzer with ASan and UBSan, one binary per parser, each
+# started from its seed corpus in tests/fuzz/corpus/<target>.
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(OMNI_CFLAGS) \
+	    $< $(CORE_SRCS) $(LIBS) -o $@
+
+fuzz: $(FUZZ_BINS)
+	@./util/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+
+bench: all
+	@./bench/run.sh
+
+
+install: all
+	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(MODULE) $(DESTDIR)$(MODULES_DIR)/
+	install -m 755 $(OMNICTL) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(BUILD)

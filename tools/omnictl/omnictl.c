@@ -1,0 +1,60 @@
+/*
+ * omnictl: the command-line side of ngx_omni_module.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "omnictl.h"
+
+
+static const omnictl_verb_t  omnictl_verbs[] = {
+    { "gen-secret", "write a new random omni_secret file", omnictl_gen_secret },
+    { NULL, NULL, NULL }
+};
+
+
+static void
+omnictl_usage(FILE *out)
+{
+    const omnictl_verb_t  *v;
+
+    fprintf(out, "usage: omnictl VERB [OPTIONS] [ARGS]\n\nverbs:\n");
+
+    for (v = omnictl_verbs; v->name; v++) {
+        fprintf(out, "  %-16s %s\n", v->name, v->summary);
+    }
+
+    fprintf(out, "\n\"omnictl VERB --help\" describes a verb.\n"
+                 "exit codes: 0 ok, 1 data errors, 2 usage errors\n");
+}
+
+
+int
+main(int argc, char **argv)
+{
+    const omnictl_verb_t  *v;
+
+    if (argc < 2) {
+        omnictl_usage(stderr);
+        return OMNICTL_EUSAGE;
+    }
+
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+        || strcmp(argv[1], "help") == 0)
+    {
+        omnictl_usage(stdout);
+        return OMNICTL_OK;
+    }
+
+    for (v = omnictl_verbs; v->name; v++) {
+        if (strcmp(argv[1], v->name) == 0) {
+            return v->run(argc - 1, argv + 1);
+        }
+    }
+
+    fprintf(stderr, "omnictl: unknown verb \"%s\"\n\n", argv[1]);
+    omnictl_usage(stderr);
+
+    return OMNICTL_EUSAGE;
+}
