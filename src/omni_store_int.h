@@ -17,7 +17,7 @@
 #include <omni/store.h>
 
 
-#define OMNI_STORE_ERR_LEN        256
+#define OMNI_STORE_ERR_LEN        OMNI_STORE_ERR_MAX
 #define OMNI_STORE_DIR_MAX        (PATH_MAX - 64)
 #define OMNI_STORE_PROFILES_DB    "profiles"
 #define OMNI_STORE_VISITORS_DB    "visitors"

@@ -223,4 +223,19 @@ void omni_store_profiles_abort(omni_store_writer_t *w);
 const char *omni_store_writer_error(const omni_store_writer_t *w);
 
 
+/*
+ * Erasure, the privacy-law path: every visitor linked to the customer is
+ * deleted from activity (cb sees each first), then a new profiles file
+ * without the customer is published (compacted, so that the profile's
+ * bytes are not left in free pages of the published file).  *profile is
+ * 1 when a profile was removed, *visitors the number of visitors.  On
+ * failure err (OMNI_STORE_ERR_MAX bytes) says why.
+ */
+#define OMNI_STORE_ERR_MAX  256
+
+int omni_store_erase_customer(omni_store_t *s, const char *id, size_t len,
+    omni_store_visitor_pt cb, void *data, int *profile, size_t *visitors,
+    char *err);
+
+
 #endif /* OMNI_STORE_H_INCLUDED */
