@@ -1049,22 +1049,26 @@ omni_store_snapshot(omni_store_t *s, omni_store_env_e which,
         return OMNI_ENOTFOUND;
     }
 
-    return omni_store_copy_compact(env, dest, err);
+    return omni_store_copy_compact(env, dest, NULL, err);
 }
 
 
 /*
  * dest, or dest/data.mdb when dest is a directory, is replaced atomically:
- * the copy goes to a temporary file in the same directory, is synced, and
- * renamed over it.
+ * the copy goes to a temporary file in the same directory (a hidden name
+ * that a profiles writer sweeps away if the copy dies half way), is
+ * synced, and renamed over it.
  */
 
 int
-omni_store_copy_compact(MDB_env *env, const char *dest, char *err)
+omni_store_copy_compact(MDB_env *env, const char *dest, const char *owner,
+    char *err)
 {
     int          fd, rc, n;
-    char         path[OMNI_STORE_DIR_MAX], tmp[PATH_MAX], dir[PATH_MAX];
+    char         path[OMNI_STORE_DIR_MAX], dir[OMNI_STORE_DIR_MAX];
+    char         tmp[2 * PATH_MAX];
     char        *slash;
+    const char  *base;
     struct stat  st;
 
     if (stat(dest, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -1084,15 +1088,21 @@ omni_store_copy_compact(MDB_env *env, const char *dest, char *err)
 
     if (slash == NULL) {
         snprintf(dir, sizeof(dir), ".");
-
-    } else if (slash == dir) {
-        dir[1] = '\0';
+        base = path;
 
     } else {
-        *slash = '\0';
+        base = path + (slash - dir) + 1;
+
+        if (slash == dir) {
+            dir[1] = '\0';
+
+        } else {
+            *slash = '\0';
+        }
     }
 
-    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long) getpid());
+    snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.copy.tmp", dir, base,
+             (long) getpid());
 
     fd = open(tmp, O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, OMNI_STORE_FILE_MODE);
     if (fd == -1) {
@@ -1120,6 +1130,10 @@ omni_store_copy_compact(MDB_env *env, const char *dest, char *err)
     }
 
     fd = -1;
+
+    if (owner) {
+        omni_store_chown_like(tmp, owner);
+    }
 
     if (rename(tmp, path) != 0) {
         omni_store_err(err, "cannot rename \"%s\" to \"%s\": %s", tmp, path,

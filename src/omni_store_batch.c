@@ -24,6 +24,7 @@ omni_store_activity_begin(omni_store_t *s, omni_store_batch_t **bp)
     *bp = NULL;
 
     if (s->aenv == NULL) {
+        omni_store_err(s->batch.err, "%s", s->aerr);
         return OMNI_ENOTFOUND;
     }
 
@@ -405,6 +406,13 @@ const char *
 omni_store_batch_error(const omni_store_batch_t *b)
 {
     return b->err;
+}
+
+
+const char *
+omni_store_activity_error(const omni_store_t *s)
+{
+    return s->batch.err;
 }
 
 

@@ -31,7 +31,7 @@ omni_store_erase_customer(omni_store_t *s, const char *id, size_t len,
     if (s->aenv) {
         rc = omni_store_activity_begin(s, &b);
         if (rc != OMNI_OK) {
-            omni_store_err(err, "%s", s->batch.err);
+            omni_store_err(err, "%s", omni_store_activity_error(s));
             return rc;
         }
 
@@ -46,7 +46,7 @@ omni_store_erase_customer(omni_store_t *s, const char *id, size_t len,
 
         rc = omni_store_activity_commit(b);
         if (rc != OMNI_OK) {
-            omni_store_err(err, "%s", s->batch.err);
+            omni_store_err(err, "%s", omni_store_activity_error(s));
             *visitors = 0;
             return rc;
         }

@@ -93,7 +93,9 @@ void omni_store_err(char *err, const char *fmt, ...)
 int omni_store_mkdir(const char *path, mode_t mode, int chown_to_parent);
 void omni_store_chown_like(const char *path, const char *dir);
 int omni_store_fsync_dir(const char *dir);
-int omni_store_copy_compact(MDB_env *env, const char *dest, char *err);
+/* owner: a directory whose owner the copy is given to (as root), or NULL */
+int omni_store_copy_compact(MDB_env *env, const char *dest,
+    const char *owner, char *err);
 
 
 #endif /* OMNI_STORE_INT_H_INCLUDED */

@@ -29,6 +29,7 @@ struct omni_store_writer_s {
     MDB_txn        *txn;
     MDB_dbi         dbi;
     size_t          map_size;
+    unsigned        deleted:1;
     char            err[OMNI_STORE_ERR_LEN];
     uint8_t         buf[OMNI_PROFILE_RECORD_MAX];
 };
@@ -339,6 +340,8 @@ omni_store_profile_delete(omni_store_writer_t *w, const char *id,
         return omni_store_writer_fail(w, "mdb_del()", rc);
     }
 
+    w->deleted = 1;
+
     return OMNI_OK;
 }
 
@@ -388,6 +391,24 @@ omni_store_profiles_publish(omni_store_writer_t *w)
 
     if (rc != 0) {
         return omni_store_writer_fail(w, "mdb_txn_commit()", rc);
+    }
+
+    if (w->deleted) {
+        /*
+         * A deleted record's bytes stay in the page it was deleted from,
+         * now free: a compacted copy leaves free pages out, so that what
+         * is published no longer holds them.
+         */
+        rc = omni_store_copy_compact(w->env, s->profiles_path,
+                                     (s->conf.flags & OMNI_STORE_CHOWN)
+                                     ? s->profiles_dir : NULL,
+                                     w->err);
+
+        if (rc == OMNI_OK) {
+            omni_store_profiles_abort(w);
+        }
+
+        return rc;
     }
 
     rc = mdb_env_sync(w->env, 1);

@@ -195,6 +195,8 @@ int omni_store_activity_erase_customer(omni_store_batch_t *b,
 int omni_store_activity_commit(omni_store_batch_t *b);
 void omni_store_activity_abort(omni_store_batch_t *b);
 const char *omni_store_batch_error(const omni_store_batch_t *b);
+/* why the last batch of this store failed, begin() included */
+const char *omni_store_activity_error(const omni_store_t *s);
 
 
 /*

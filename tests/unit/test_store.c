@@ -658,9 +658,11 @@ test_activity(void **state)
 static void
 test_erase(void **state)
 {
-    int                  profile;
-    char                *dir, err[OMNI_STORE_ERR_MAX];
-    size_t               n;
+    int                   profile;
+    char                 *dir, err[OMNI_STORE_ERR_MAX], path[512];
+    void                 *data;
+    size_t                n, len;
+    omni_store_writer_t  *w;
     alloc_t              al;
     omni_id_t            id;
     visitors_t           v;
@@ -676,6 +678,20 @@ test_erase(void **state)
     write_profiles(dir, 3, "gold");
 
     s = open_store(dir, OMNI_STORE_PROFILES|OMNI_STORE_ACTIVITY, 0);
+
+    /* a name to look for in the file afterwards */
+    assert_int_equal(omni_store_profiles_begin(s, 0, 0, &w), OMNI_OK);
+    omni_profile_init(&p);
+    p.customer_id = str("C1");
+    p.first_name = str("Zelda-Erase-Marker");
+    p.tier = str("gold");
+    assert_int_equal(omni_store_profile_put(w, &p), OMNI_OK);
+    assert_int_equal(omni_store_profiles_publish(w), OMNI_OK);
+
+    snprintf(path, sizeof(path), "%s/profiles/data.mdb", dir);
+    data = read_file(path, &len);
+    assert_non_null(memmem(data, len, "Zelda-Erase-Marker", 18));
+    free(data);
 
     link_visitor(s, 1, "C1");
     link_visitor(s, 2, "C1");
@@ -699,6 +715,11 @@ test_erase(void **state)
     assert_int_equal(omni_store_get_activity(s, &id, test_alloc, &al, &a),
                      OMNI_OK);
     assert_int_equal(visitors_of(s, "C1", &v), 0);
+
+    /* not even in a free page of the published file */
+    data = read_file(path, &len);
+    assert_null(memmem(data, len, "Zelda-Erase-Marker", 18));
+    free(data);
 
     assert_int_equal(omni_store_check(s, NULL), OMNI_OK);
     assert_int_equal(omni_store_get_profile(s, "C1", 2, test_alloc, &al, &p),
