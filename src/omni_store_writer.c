@@ -98,7 +98,8 @@ omni_store_writer_lock(omni_store_writer_t *w, int wait)
 
     snprintf(path, sizeof(path), "%s/writer.lock", w->store->profiles_dir);
 
-    w->lock_fd = open(path, O_RDWR|O_CREAT|O_CLOEXEC, OMNI_STORE_FILE_MODE);
+    /* read-only is enough for flock(), and works for any user */
+    w->lock_fd = open(path, O_RDONLY|O_CREAT|O_CLOEXEC, OMNI_STORE_FILE_MODE);
     if (w->lock_fd == -1) {
         omni_store_err(w->err, "cannot open \"%s\": %s", path,
                        strerror(errno));
