@@ -243,6 +243,17 @@ ngx_http_omni_store_timer(ngx_event_t *ev)
         break;
     }
 
+    /* tracking starts once its directory is usable, without a reload */
+    if (!omcf->tracking
+        && omni_store_retry_activity(omcf->store) == OMNI_OK)
+    {
+        omcf->tracking = 1;
+
+        ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
+                      "omni: activity store opened: %V/activity, tracking "
+                      "is enabled", &omcf->store_dir);
+    }
+
     if (omni_store_reader_check(omcf->store, &dead) == OMNI_OK && dead) {
         ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
                       "omni: freed %d reader slots of dead processes", dead);
