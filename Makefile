@@ -167,3 +167,21 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+
+# The profile store: lookup latency, import throughput and bytes per
+# profile in process (bench/bench_store.c), then the RSS of nginx workers
+# serving from a 1 GB profiles map (bench/bench_store_rss.py).
+
+BENCH_STORE_N ?= 1000000
+
+.PHONY: bench-store
+
+$(BUILD)/bench/bench_store: bench/bench_store.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
+
+bench-store: $(BUILD)/bench/bench_store $(MODULE) $(OMNICTL)
+	$(BUILD)/bench/bench_store $(BENCH_STORE_N)
+	python3 bench/bench_store_rss.py --module $(MODULE) \
+	    --omnictl $(OMNICTL)

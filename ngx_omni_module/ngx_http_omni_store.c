@@ -64,7 +64,7 @@ ngx_http_omni_store_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             s.data = value[i].data + 9;
             s.len = value[i].len - 9;
 
-            size = ngx_parse_size(&s);
+            size = ngx_parse_offset(&s);
 
             if (size == NGX_ERROR || size < 1024 * 1024) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -125,7 +125,7 @@ ngx_http_omni_store_init_process(ngx_cycle_t *cycle)
     }
 
     ngx_memzero(&conf, sizeof(omni_store_conf_t));
-    conf.flags = OMNI_STORE_PROFILES|OMNI_STORE_ACTIVITY;
+    conf.flags = OMNI_STORE_PROFILES|OMNI_STORE_ACTIVITY|OMNI_STORE_RANDOM;
     conf.map_size = omcf->store_map_size;
 
     if (omni_store_open(&omcf->store, (char *) omcf->store_dir.data, &conf)
@@ -263,6 +263,13 @@ ngx_http_omni_store_timer(ngx_event_t *ev)
                       "omni: activity store opened: %V/activity, tracking "
                       "is enabled", &omcf->store_dir);
     }
+
+    /*
+     * Pages read since the last check leave the worker's RSS (they stay
+     * in the page cache): a worker serving from a 1 GB map holds what
+     * it read in one interval, not all it ever read.
+     */
+    (void) omni_store_trim(omcf->store);
 
     if (omni_store_reader_check(omcf->store, &dead) == OMNI_OK && dead) {
         ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,

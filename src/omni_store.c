@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "omni_store_int.h"
@@ -26,6 +28,7 @@ static void omni_file_id(const struct stat *st, omni_file_id_t *id);
 static int omni_file_id_eq(const omni_file_id_t *a,
     const omni_file_id_t *b);
 static int omni_store_count_reader(const char *msg, void *ctx);
+static int omni_store_unmap(dev_t dev, ino_t ino);
 
 
 int
@@ -157,19 +160,16 @@ omni_store_err(char *err, const char *fmt, ...)
  */
 
 int
-omni_store_open_profiles_env(const char *path, size_t map_size,
-    MDB_env **penv, MDB_dbi *dbi, omni_file_id_t *id, char *err,
-    size_t errlen)
+omni_store_open_profiles_env(const char *path, unsigned flags,
+    MDB_env **penv, MDB_dbi *dbi, omni_file_id_t *id, char *err)
 {
     int          rc, fd, e;
-    size_t       need;
+    size_t       need, map_size;
     MDB_txn     *txn;
     MDB_env     *env;
     MDB_stat     ms;
     struct stat  st;
     MDB_envinfo  info;
-
-    (void) errlen;
 
     *penv = NULL;
 
@@ -185,9 +185,7 @@ omni_store_open_profiles_env(const char *path, size_t map_size,
         return OMNI_ERROR;
     }
 
-    if (map_size == 0) {
-        map_size = ((size_t) st.st_size + 4095) & ~(size_t) 4095;
-    }
+    map_size = ((size_t) st.st_size + 4095) & ~(size_t) 4095;
 
     if (map_size == 0) {
         map_size = 4096;
@@ -200,7 +198,9 @@ omni_store_open_profiles_env(const char *path, size_t map_size,
 
     if (rc == 0) {
         rc = mdb_env_open(env, path, MDB_RDONLY|MDB_NOLOCK|MDB_NOSUBDIR
-                                     |MDB_NOTLS, 0);
+                                     |MDB_NOTLS
+                                     |((flags & OMNI_STORE_RANDOM)
+                                       ? MDB_NORDAHEAD : 0), 0);
     }
 
     if (rc != 0) {
@@ -319,8 +319,8 @@ omni_store_check(omni_store_t *s, omni_store_event_e *event)
         return OMNI_OK;
     }
 
-    rc = omni_store_open_profiles_env(s->profiles_path, 0, &env, &dbi, &id,
-                                      err, sizeof(err));
+    rc = omni_store_open_profiles_env(s->profiles_path, s->conf.flags, &env,
+                                      &dbi, &id, err);
     if (rc == OMNI_OK) {
         rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
 
@@ -437,7 +437,9 @@ omni_store_open_activity(omni_store_t *s)
     }
 
     if (rc == 0) {
-        rc = mdb_env_open(env, s->activity_dir, MDB_NOTLS,
+        rc = mdb_env_open(env, s->activity_dir,
+                          MDB_NOTLS|((s->conf.flags & OMNI_STORE_RANDOM)
+                                     ? MDB_NORDAHEAD : 0),
                           OMNI_STORE_ACTIVITY_MODE);
     }
 
@@ -550,6 +552,91 @@ omni_store_retry_activity(omni_store_t *s)
     }
 
     return omni_store_open_activity(s);
+}
+
+
+/*
+ * LMDB does not tell where it mapped a file (mdb_env_info() reports the
+ * address of MDB_FIXEDMAP, not the map's), so the map is found in
+ * /proc/self/maps by the file's device and inode.
+ */
+
+int
+omni_store_trim(omni_store_t *s)
+{
+    int           rc;
+    char          path[PATH_MAX + 16];
+    struct stat   st;
+
+    rc = OMNI_OK;
+
+    if (s->penv
+        && omni_store_unmap(s->popen.dev, s->popen.ino) != OMNI_OK)
+    {
+        rc = OMNI_ERROR;
+    }
+
+    snprintf(path, sizeof(path), "%s/data.mdb", s->activity_dir);
+
+    if (s->aenv && stat(path, &st) == 0
+        && omni_store_unmap(st.st_dev, st.st_ino) != OMNI_OK)
+    {
+        rc = OMNI_ERROR;
+    }
+
+    return rc;
+}
+
+
+static int
+omni_store_unmap(dev_t dev, ino_t ino)
+{
+#if defined(__linux__) && defined(MADV_DONTNEED)
+    int                  rc;
+    FILE                *f;
+    char                 line[PATH_MAX + 128];
+    unsigned             maj, mnr;
+    unsigned long        start, end, inode;
+    unsigned long long   off;
+
+    f = fopen("/proc/self/maps", "re");
+    if (f == NULL) {
+        return OMNI_ERROR;
+    }
+
+    rc = OMNI_OK;
+
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "%lx-%lx %*s %llx %x:%x %lu", &start, &end, &off,
+                   &maj, &mnr, &inode) != 6)
+        {
+            continue;
+        }
+
+        if (inode != (unsigned long) ino || maj != major(dev)
+            || mnr != minor(dev))
+        {
+            continue;
+        }
+
+        /* a shared file mapping: the pages stay in the page cache */
+        if (madvise((void *) start, end - start, MADV_DONTNEED) != 0) {
+            rc = OMNI_ERROR;
+        }
+    }
+
+    fclose(f);
+
+    return rc;
+
+#else
+
+    (void) dev;
+    (void) ino;
+
+    return OMNI_OK;
+
+#endif
 }
 
 

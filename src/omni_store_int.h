@@ -82,9 +82,8 @@ struct omni_store_s {
 };
 
 
-int omni_store_open_profiles_env(const char *path, size_t map_size,
-    MDB_env **penv, MDB_dbi *dbi, omni_file_id_t *id, char *err,
-    size_t errlen);
+int omni_store_open_profiles_env(const char *path, unsigned flags,
+    MDB_env **penv, MDB_dbi *dbi, omni_file_id_t *id, char *err);
 void omni_store_err(char *err, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -187,7 +187,7 @@ omni_store_writer_copy(omni_store_writer_t *w)
     }
 
     rc = omni_store_open_profiles_env(w->store->profiles_path, 0, &env, &dbi,
-                                      NULL, w->err, sizeof(w->err));
+                                      NULL, w->err);
 
     if (rc == OMNI_ENOTFOUND) {
         close(fd);

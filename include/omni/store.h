@@ -46,6 +46,10 @@
                                                owned by another user are
                                                given to that user (when
                                                run as root) */
+#define OMNI_STORE_RANDOM            0x10   /* lookups only: no readahead
+                                               (MDB_NORDAHEAD), so that
+                                               memory holds the pages
+                                               read and no others */
 
 #define OMNI_STORE_MAP_SIZE          ((size_t) 1 << 30)
 #define OMNI_STORE_WRITER_MAP_SIZE   ((size_t) 1 << 33)
@@ -132,6 +136,14 @@ int omni_store_check(omni_store_t *s, omni_store_event_e *event);
  * OMNI_OK once it is open.  Not while another thread may use the store.
  */
 int omni_store_retry_activity(omni_store_t *s);
+
+/*
+ * Unmaps from this process the pages its lookups touched (MADV_DONTNEED;
+ * they stay in the page cache and are mapped again by the next read), so
+ * that the RSS of a process reading a large store is what it read since
+ * the last trim, not everything it ever read.  Safe at any time.
+ */
+int omni_store_trim(omni_store_t *s);
 
 /* frees the reader slots of dead processes (activity); *dead: how many */
 int omni_store_reader_check(omni_store_t *s, int *dead);

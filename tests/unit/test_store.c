@@ -915,6 +915,82 @@ test_stats(void **state)
 }
 
 
+/* kB of the profiles file mapped into this process (smaps) */
+static long
+mapped_kb(const char *dir)
+{
+    FILE           *f;
+    char            line[1024], path[512];
+    long            kb, total;
+    int             in;
+    unsigned long   start, end;
+
+    snprintf(path, sizeof(path), "%s/profiles/data.mdb", dir);
+
+    f = fopen("/proc/self/smaps", "r");
+    assert_non_null(f);
+
+    in = 0;
+    total = 0;
+
+    while (fgets(line, sizeof(line), f)) {
+        /* a mapping's first line: "start-end perms offset dev inode path" */
+        if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+            in = strstr(line, path) != NULL;
+            continue;
+        }
+
+        if (in && sscanf(line, "Rss: %ld kB", &kb) == 1) {
+            total += kb;
+        }
+    }
+
+    fclose(f);
+
+    return total;
+}
+
+
+static void
+test_trim(void **state)
+{
+    int              i;
+    char            *dir, id[32];
+    alloc_t          a;
+    omni_store_t    *s;
+    omni_profile_t   p;
+
+    (void) state;
+
+    dir = test_tmpdir();
+    memset(&a, 0, sizeof(a));
+
+    write_profiles(dir, 5000, "gold");
+    s = open_store(dir, OMNI_STORE_PROFILES|OMNI_STORE_RANDOM, 0);
+
+    for (i = 0; i < 5000; i += 7) {
+        snprintf(id, sizeof(id), "C%d", i);
+        assert_int_equal(omni_store_get_profile(s, id, strlen(id), test_alloc,
+                                                &a, &p), OMNI_OK);
+    }
+
+    assert_true(mapped_kb(dir) > 0);
+
+    assert_int_equal(omni_store_trim(s), OMNI_OK);
+    assert_int_equal(mapped_kb(dir), 0);
+
+    /* and the map still serves */
+    assert_tier(s, "C4999", "gold");
+    assert_true(mapped_kb(dir) > 0);
+
+    free(a.last);
+    omni_store_close(s);
+
+    test_rmtree(dir);
+    free(dir);
+}
+
+
 int
 main(void)
 {
@@ -929,6 +1005,7 @@ main(void)
         cmocka_unit_test(test_map_resized),
         cmocka_unit_test(test_reader_check),
         cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_trim),
     };
 
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
