@@ -14,7 +14,7 @@
  *     str   key                   1..OMNI_PROFILE_ATTR_KEY_MAX, per attr
  *     str   value                 0..OMNI_SHORT_MAX
  *
- * and nothing after the last attribute.
+ * and nothing after the last attribute; no attribute key twice.
  */
 
 #include <string.h>
@@ -76,7 +76,7 @@ int
 omni_profile_decode(const void *data, size_t len, omni_profile_t *p)
 {
     int            rc;
-    size_t         i, n;
+    size_t         i, k, n;
     uint64_t       v;
     omni_attr_t   *a;
     omni_str_t    *t;
@@ -138,6 +138,16 @@ omni_profile_decode(const void *data, size_t len, omni_profile_t *p)
             || !omni_text_ok(a->value))
         {
             return OMNI_EINVAL;
+        }
+
+        /* a key given twice is not a record encode() writes */
+        for (k = 0; k < i; k++) {
+            if (p->attrs[k].key.len == a->key.len
+                && memcmp(p->attrs[k].key.data, a->key.data, a->key.len)
+                   == 0)
+            {
+                return OMNI_EINVAL;
+            }
         }
     }
 

@@ -558,6 +558,11 @@ test_crafted_limits(void **state)
     c.value = strn("a\0b", 3);
     assert_crafted(&c, OMNI_EINVAL);
 
+    /* the same key twice (found by fuzz_profile_decode) */
+    craft_defaults(&c);
+    c.nattrs = c.attrs_written = 2;
+    assert_crafted(&c, OMNI_EINVAL);
+
     craft_defaults(&c);
     c.consent = (uint64_t) UINT32_MAX + 1;
     assert_crafted(&c, OMNI_EINVAL);
