@@ -37,7 +37,7 @@ static const char  omni_hex[] = "0123456789ABCDEF";
 /*
  * Bytes that pass through the JS escaper unchanged: letters, digits and
  * punctuation that can neither end a string literal, start an escape,
- * nor form "</script", "<!--" or "]]>".
+ * nor form "</script" or "<!--" (no "<" passes).
  */
 static const uint8_t  omni_js_plain[128] = {
     ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
@@ -55,7 +55,7 @@ static const uint8_t  omni_js_plain[128] = {
     [' '] = 1, ['_'] = 1, [','] = 1, ['.'] = 1, [':'] = 1, [';'] = 1,
     ['!'] = 1, ['?'] = 1, ['@'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1,
     ['^'] = 1, ['*'] = 1, ['('] = 1, [')'] = 1, ['{'] = 1, ['}'] = 1,
-    ['+'] = 1, ['='] = 1, ['|'] = 1, ['~'] = 1, ['/'] = 1
+    ['+'] = 1, ['='] = 1, ['|'] = 1, ['~'] = 1, ['/'] = 1, ['-'] = 1
 };
 
 
