@@ -163,6 +163,16 @@ done:
     qsort(errors.list, errors.n, sizeof(omni_campaigns_error_t),
           omni_error_cmp);
 
+    if (ld.nerrors > errors.n) {
+        /* the list has one slot more than OMNI_CAMPAIGNS_ERRORS for this */
+        memset(&errors.list[errors.n], 0, sizeof(omni_campaigns_error_t));
+        errors.list[errors.n].file = filename;
+        snprintf(errors.list[errors.n].text,
+                 sizeof(errors.list[errors.n].text),
+                 "%u more errors not shown", ld.nerrors - (unsigned) errors.n);
+        errors.n++;
+    }
+
     for (i = 0; i < errors.n; i++) {
         if (report) {
             report(data, &errors.list[i]);
@@ -212,8 +222,14 @@ omni_campaigns_syntax(omni_load_t *ld, const json_error_t *je, size_t len)
 
     t = je->text;
 
-    if (len == 0 || json_error_code(je) == json_error_premature_end_of_input)
-    {
+    if (len == 0) {
+        omni_load_error_col(ld, 1, 1, "the file is empty; it must hold one "
+                            "JSON object, { \"segments\": ..., \"offers\": "
+                            "... }");
+        return;
+    }
+
+    if (json_error_code(je) == json_error_premature_end_of_input) {
         omni_load_error_col(ld, je->line > 0 ? je->line : 1,
                             je->column > 0 ? je->column : 1,
                             "the file ends too early: a closing } or ] or "
