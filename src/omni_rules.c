@@ -697,7 +697,7 @@ omni_rule_cmp_compile(omni_load_t *ld, json_t *rule, uint32_t node,
             return OMNI_EINVAL;
         }
 
-    } else if (len > 5 && memcmp(name, "attr.", 5) == 0) {
+    } else if (len >= 5 && memcmp(name, "attr.", 5) == 0) {
         def = &attr_def;
         idx = omni_field_attr(ld, name + 5, len - 5);
 
