@@ -2,7 +2,6 @@
  * The "offers" and "experiments" sections.
  */
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -781,7 +780,7 @@ omni_experiment_load(omni_load_t *ld, json_t *e, uint32_t node,
         }
     }
 
-    exp->holdout = (uint32_t) llround(h * OMNI_BUCKETS);
+    exp->holdout = (uint32_t) (h * OMNI_BUCKETS + 0.5);
 
     v = omni_member(ld, e, node, "variants", &vnode);
     if (v == NULL) {
@@ -931,7 +930,7 @@ omni_variants_load(omni_load_t *ld, json_t *vs, uint32_t node,
                         "none of them for an even split");
         return OMNI_EINVAL;
 
-    } else if (fabs(total - 100) > 0.001) {
+    } else if (total < 99.999 || total > 100.001) {
         omni_load_error(ld, wnode, 0, "the variant weights add up to %g; "
                         "they are percentages and must add up to 100",
                         total);
@@ -946,7 +945,7 @@ omni_variants_load(omni_load_t *ld, json_t *vs, uint32_t node,
     for (i = 0; i < n; i++) {
         cum += variants[i].weight;
         variants[i].bucket_end = exp->holdout
-                                 + (uint32_t) llround(rest * cum / total);
+                                 + (uint32_t) (rest * cum / total + 0.5);
     }
 
     variants[n - 1].bucket_end = OMNI_BUCKETS;

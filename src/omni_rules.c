@@ -12,7 +12,6 @@
  * operator except "ne" and {"exists": false}.
  */
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -973,9 +972,9 @@ omni_rule_const(omni_load_t *ld, json_t *v, uint32_t node,
 
         if (def->kind == OMNI_K_MONEY) {
             /* currency units in the file, cents in the records */
-            c->num = llround(d * 100);
+            c->num = (int64_t) (d * 100 + (d < 0 ? -0.5 : 0.5));
 
-        } else if (d != floor(d)) {
+        } else if (d != (double) (int64_t) d) {
             omni_load_error(ld, node, 0, "\"%.64s\" is a whole number; "
                             "%g is not", fname, d);
             return OMNI_EINVAL;
