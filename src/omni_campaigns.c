@@ -70,6 +70,11 @@ omni_campaigns_load(const char *json, size_t len, const char *filename,
         filename = "campaigns";
     }
 
+    if (json == NULL) {
+        json = "";
+        len = 0;
+    }
+
     memset(&ld, 0, sizeof(omni_load_t));
     memset(&errors, 0, sizeof(omni_errors_t));
 

@@ -12,7 +12,10 @@
  * a new visit when the last one ended more than visit_timeout ago (or
  * when there is no record).  "visits" in rules and the visit number of
  * per-visit caps are therefore the number this visit will have once the
- * tracker has recorded it.
+ * tracker has recorded it.  Caps read the activity's impressions the
+ * same way: an impression counts for per_visit when its "visit" is this
+ * visit's number, and for per_day when its "day" is today (UTC days since
+ * the epoch).
  */
 
 #ifndef OMNI_DECIDE_H_INCLUDED

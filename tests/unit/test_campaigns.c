@@ -179,12 +179,55 @@ test_example(void **state)
 }
 
 
+/* the example of the README, with every section and a variable */
+
+static void
+test_full_example(void **state)
+{
+    char                    *json;
+    size_t                   len;
+    omni_str_t               vars[1] = { { "FR", 2 } };
+    omni_facts_t             facts;
+    omni_decision_t          d;
+    omni_campaigns_t        *cs;
+    omni_campaigns_error_t   err;
+
+    (void) state;
+
+    json = read_file("tests/fixtures/campaigns.full.json", &len);
+    assert_int_equal(omni_campaigns_load(json, len, "full", NULL, NULL, &cs,
+                                         &err), OMNI_OK);
+    free(json);
+
+    assert_int_equal(omni_campaigns_nsegments(cs), 8);
+    assert_int_equal(omni_campaigns_nvars(cs), 1);
+    assert_string_equal(omni_campaigns_var(cs, 0).data,
+                        "geoip2_country_code");
+
+    omni_facts_init(&facts);
+    facts.now = 1795348800;
+    facts.vars = vars;
+    assert_int_equal(omni_decide(cs, NULL, &facts, &d, NULL), OMNI_OK);
+    assert_true(omni_decision_in_segment(&d, 6));
+    assert_false(omni_decision_in_segment(&d, 7));
+
+    omni_campaigns_free(cs);
+}
+
+
 static void
 test_small_files(void **state)
 {
-    omni_campaigns_t  *cs;
+    omni_campaigns_t        *cs;
+    omni_campaigns_error_t   err;
 
     (void) state;
+
+    assert_int_equal(omni_campaigns_load(NULL, 0, NULL, NULL, NULL, &cs,
+                                         &err), OMNI_EINVAL);
+    assert_null(cs);
+    assert_string_equal(err.file, "campaigns");
+    assert_int_equal(err.line, 1);
 
     cs = load_ok("{}");
     assert_int_equal(omni_campaigns_noffers(cs), 0);
@@ -660,6 +703,7 @@ main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_example),
+        cmocka_unit_test(test_full_example),
         cmocka_unit_test(test_small_files),
         cmocka_unit_test(test_syntax_errors),
         cmocka_unit_test(test_rule_errors),
