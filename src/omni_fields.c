@@ -404,7 +404,7 @@ omni_view_init(omni_view_t *v, const omni_campaigns_t *cs,
         v->cart_items += a->cart[i].qty ? a->cart[i].qty : 1;
     }
 
-    if (a->last_purchase > 0 || a->purchases > 0) {
+    if (a->last_purchase > 0) {
         v->days_since_purchase = (f->now > a->last_purchase)
                                  ? (f->now - a->last_purchase) / 86400 : 0;
 

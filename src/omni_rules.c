@@ -833,7 +833,9 @@ omni_rule_cmp_compile(omni_load_t *ld, json_t *rule, uint32_t node,
 
     } else if ((def->id == OMNI_F_ATTR || def->id == OMNI_F_VAR)
                && (op == OMNI_OP_LT || op == OMNI_OP_LTE || op == OMNI_OP_GT
-                   || op == OMNI_OP_GTE || json_is_number(cv)))
+                   || op == OMNI_OP_GTE
+                   || ((op == OMNI_OP_EQ || op == OMNI_OP_NE)
+                       && json_is_number(cv))))
     {
         /* text compared as a number: an attribute "ltv" gte 500 */
         if (!json_is_number(cv)) {

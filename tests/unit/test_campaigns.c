@@ -361,6 +361,11 @@ test_rule_errors(void **state)
                  1, 28, "\"a b\" is not an nginx variable name");
     expect_error("{\"segments\": {\"a\": {\"field\": \"attr.\", \"eq\": \"x\"}}}",
                  1, 30, "\"attr.\" is not an attribute name");
+    expect_error("{\"segments\": {\"a\": {\"field\": \"attr.x\", "
+                 "\"contains\": 5}}}", 1, 52, "\"attr.x\" is text: write the "
+                 "value of \"contains\" in quotes");
+    expect_error("{\"segments\": {\"a\": {\"var\": \"x\", \"in\": [5]}}}",
+                 1, 40, "\"x\" is text");
     expect_error("{\"segments\": {\"a\": {\"var\": \"x\", \"gt\": \"5\"}}}",
                  1, 39, "\"gt\" compares numbers: write the number without "
                  "quotes");
