@@ -96,7 +96,8 @@ omni_campaigns_load(const char *json, size_t len, const char *filename,
 
     if (len > OMNI_CAMPAIGNS_FILE_MAX) {
         snprintf(first.text, sizeof(first.text),
-                 "the file is larger than %d MB", OMNI_CAMPAIGNS_FILE_MAX >> 20);
+                 "the file is larger than %d MB",
+                 OMNI_CAMPAIGNS_FILE_MAX >> 20);
         rc = OMNI_ETOOBIG;
         goto done;
     }

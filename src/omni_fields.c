@@ -185,7 +185,10 @@ omni_field_name_ok(const char *name, size_t len)
 }
 
 
-/* the index of a profile attribute name, added on first use; -1: bad, -2: full */
+/*
+ * The index of a profile attribute or variable name, added on first use;
+ * -1: not a valid name, -2: the table is full.
+ */
 
 int
 omni_field_attr(omni_load_t *ld, const char *name, size_t len)

@@ -294,12 +294,14 @@ test_rule_errors(void **state)
 {
     (void) state;
 
-    expect_error("{\"segments\": {\"a\": {\"field\": \"tierr\", \"eq\": \"x\"}}}",
+    expect_error("{\"segments\": {\"a\": {\"field\": \"tierr\", \"eq\": "
+                 "\"x\"}}}",
                  1, 30, "segment \"a\": unknown field \"tierr\" (did you mean "
                  "\"tier\"? profile attributes are written \"attr.tierr\")");
     expect_error("{\"segments\": {\"a\": {\"field\": \"promo_code\", "
                  "\"eq\": \"x\"}}}", 1, 30, "is not something a rule can test");
-    expect_error("{\"segments\": {\"a\": {\"feild\": \"tier\", \"eq\": \"x\"}}}",
+    expect_error("{\"segments\": {\"a\": {\"feild\": \"tier\", \"eq\": "
+                 "\"x\"}}}",
                  1, 21, "unknown field \"feild\" (did you mean \"field\"?)");
     expect_error("{\"segments\": {\"a\": {\"field\": \"tier\"}}}", 1, 20,
                  "\"tier\" needs an operator");
@@ -324,17 +326,22 @@ test_rule_errors(void **state)
     expect_error("{\"segments\": {\"a\": {\"segment\": \"a\"}}}", 1, 32,
                  "segments refer to each other in a circle: a -> a");
     expect_error("{\"segments\": {\n \"a\": {\"segment\": \"b\"},\n"
-                 " \"b\": {\"any\": [{\"tag\": \"x\"}, {\"segment\": \"c\"}]},\n"
+                 " \"b\": {\"any\": [{\"tag\": \"x\"}, {\"segment\": "
+                 "\"c\"}]},\n"
                  " \"c\": {\"not\": {\"segment\": \"a\"}}}}", 4, 27,
                  "a -> b -> c -> a");
-    expect_error("{\"segments\": {\"a\": {\"field\": \"tier\", \"lt\": \"x\"}}}",
+    expect_error("{\"segments\": {\"a\": {\"field\": \"tier\", \"lt\": "
+                 "\"x\"}}}",
                  1, 38, "\"lt\" compares numbers, and \"tier\" is text");
     expect_error("{\"segments\": {\"a\": {\"field\": \"tier\", \"eq\": 3}}}",
-                 1, 44, "\"tier\" is text: write the value of \"eq\" in quotes");
-    expect_error("{\"segments\": {\"a\": {\"field\": \"visits\", \"eq\": \"3\"}}}",
+                 1, 44, "\"tier\" is text: write the value of "
+                        "\"eq\" in quotes");
+    expect_error("{\"segments\": {\"a\": {\"field\": \"visits\", \"eq\": "
+                 "\"3\"}}}",
                  1, 46, "\"visits\" is a number: write the value of \"eq\" "
                  "without quotes");
-    expect_error("{\"segments\": {\"a\": {\"field\": \"visits\", \"gte\": 2.5}}}",
+    expect_error("{\"segments\": {\"a\": {\"field\": \"visits\", "
+                 "\"gte\": 2.5}}}",
                  1, 47, "\"visits\" is a whole number; 2.5 is not");
     expect_error("{\"segments\": {\"a\": {\"field\": \"visits\", "
                  "\"contains\": \"3\"}}}", 1, 40,
@@ -343,7 +350,8 @@ test_rule_errors(void **state)
                  "\"eq\": \"yes\"}}}", 1, 49, "\"abandoned\" is true or false");
     expect_error("{\"segments\": {\"a\": {\"field\": \"abandoned\", "
                  "\"gt\": 1}}}", 1, 43, "\"abandoned\" is true or false: use");
-    expect_error("{\"segments\": {\"a\": {\"field\": \"viewed\", \"eq\": \"x\"}}}",
+    expect_error("{\"segments\": {\"a\": {\"field\": \"viewed\", \"eq\": "
+                 "\"x\"}}}",
                  1, 40, "\"viewed\" is a list: use \"contains\"");
     expect_error("{\"segments\": {\"a\": {\"field\": \"channel\", "
                  "\"eq\": \"emial\"}}}", 1, 47,
@@ -359,7 +367,8 @@ test_rule_errors(void **state)
                  1, 44, "\"in\" takes a list of one or more values");
     expect_error("{\"segments\": {\"a\": {\"var\": \"a b\", \"eq\": \"x\"}}}",
                  1, 28, "\"a b\" is not an nginx variable name");
-    expect_error("{\"segments\": {\"a\": {\"field\": \"attr.\", \"eq\": \"x\"}}}",
+    expect_error("{\"segments\": {\"a\": {\"field\": \"attr.\", \"eq\": "
+                 "\"x\"}}}",
                  1, 30, "\"attr.\" is not an attribute name");
     expect_error("{\"segments\": {\"a\": {\"field\": \"attr.x\", "
                  "\"contains\": 5}}}", 1, 52, "\"attr.x\" is text: write the "
@@ -373,7 +382,8 @@ test_rule_errors(void **state)
                  "segment name \"a b\" must be");
     expect_error("{\"segments\": {\"a\": {\"tag\": 3}}}", 1, 28,
                  "\"tag\" takes a profile tag");
-    expect_error("{\"segments\": {\"a\": {\"not\": {\"not\": {\"not\": {\"not\": "
+    expect_error("{\"segments\": {\"a\": {\"not\": {\"not\": {\"not\": "
+                 "{\"not\": "
                  "{\"not\": {\"not\": {\"not\": {\"not\": {\"not\": {\"not\": "
                  "{\"not\": {\"not\": {\"not\": {\"not\": {\"not\": {\"not\": "
                  "{\"not\": {\"tag\": \"x\"}}}}}}}}}}}}}}}}}}}}", 1, 148,
@@ -492,9 +502,11 @@ test_template_errors(void **state)
                  1, 36, "{{item}} is only available in tag event snippets");
     expect_error("{\"offers\": [{\"id\": \"a\", \"html\": \"{{abandoned}}\"}]}",
                  1, 36, "{{abandoned}} can only be used in segment rules");
-    expect_error("{\"offers\": [{\"id\": \"a\", \"html\": \"x {{click_url}}\"}]}",
+    expect_error("{\"offers\": [{\"id\": \"a\", \"html\": "
+                 "\"x {{click_url}}\"}]}",
                  1, 33, "uses {{click_url}}, but the offer has no \"link\"");
-    expect_error("{\"offers\": [{\"id\": \"a\", \"html\": \"x {{promo_code\"}]}",
+    expect_error("{\"offers\": [{\"id\": \"a\", \"html\": "
+                 "\"x {{promo_code\"}]}",
                  1, 36, "template: \"{{\" without a closing \"}}\"");
     expect_error("{\"offers\": [{\"id\": \"a\", \"html\": 5}]}", 1, 33,
                  "a template must be text in quotes");
@@ -503,7 +515,8 @@ test_template_errors(void **state)
                  "available in offer templates");
     expect_error("{\"brands\": {\"b\": {\"greeting\": \"Hi {{greeting}}\"}}}",
                  1, 37, "{{greeting}} is only available in offer templates");
-    expect_error("{\"tags\": [{\"id\": \"t\", \"consent\": \"ads\", \"events\": "
+    expect_error("{\"tags\": [{\"id\": \"t\", \"consent\": \"ads\", "
+                 "\"events\": "
                  "{\"view\": \"{{first_name}}\"}}]}", 1, 63,
                  "{{first_name}} is not available in tag snippets");
 }
@@ -533,7 +546,8 @@ test_brand_errors(void **state)
                  "\"colors\"?)");
     expect_error("{\"brands\": {\"b c\": {}}}", 1, 13,
                  "a brand name must be");
-    expect_error("{\"brands\": {\"b\": 1}}", 1, 18, "a brand must be an object");
+    expect_error("{\"brands\": {\"b\": 1}}", 1, 18, "a brand must be an "
+                                                    "object");
     expect_error("{\"settings\": {\"default_brand\": \"x\"}, \"brands\": {}}",
                  1, 32, "there is no brand \"x\"");
     expect_error("{\"settings\": {\"currency\": \"euro\"}}", 1, 27,
@@ -609,7 +623,8 @@ test_tag_errors(void **state)
                  "\"ads\"?)");
     expect_error("{\"tags\": [{\"id\": \"t\"}]}", 1, 11,
                  "\"consent\" is missing");
-    expect_error("{\"tags\": [{\"id\": \"t\", \"consent\": \"ads\", \"events\": "
+    expect_error("{\"tags\": [{\"id\": \"t\", \"consent\": \"ads\", "
+                 "\"events\": "
                  "{\"veiw\": \"x\"}}]}", 1, 52,
                  "unknown field \"veiw\" (did you mean \"view\"?)");
     expect_error("{\"tags\": [{\"id\": \"t\", \"consent\": \"ads\", "

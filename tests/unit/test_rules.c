@@ -601,7 +601,8 @@ test_stage_rules(void **state)
 
     (void) state;
 
-    cs = load("{\"segments\": {\"gold\": {\"field\": \"tier\", \"eq\": \"gold\"}},"
+    cs = load("{\"segments\": {\"gold\": {\"field\": \"tier\", "
+              "\"eq\": \"gold\"}},"
               " \"stages\": ["
               "  {\"stage\": \"awareness\", \"when\": {\"field\": \"path\","
               "   \"prefix\": \"/landing\"}},"
