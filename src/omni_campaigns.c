@@ -45,6 +45,37 @@ static const char *const  omni_sections[] = {
 };
 
 
+/* jansson's wording of the usual slips, and what to do about them */
+static const struct {
+    const char  *pattern;
+    const char  *hint;
+} omni_json_hints[] = {
+    { "string or '}' expected near '}'",
+      "a comma before \"}\" is one too many: JSON allows no comma after "
+      "the last member" },
+    { "unexpected token near ']'",
+      "a comma before \"]\" is one too many: JSON allows no comma after "
+      "the last item" },
+    { "string or '}' expected near",
+      "names are written in double quotes, \"name\": value" },
+    { "'}' expected near", "a comma is missing between two members" },
+    { "']' expected near", "a comma is missing between two items" },
+    { "unexpected newline",
+      "a text cannot continue on the next line; write \\n for a line "
+      "break" },
+    { "invalid token near '''",
+      "texts are written in double quotes, not single ones" },
+    { "invalid token near '0'",
+      "numbers do not start with 0: write 1, not 01" },
+    { "invalid token", "texts are written in double quotes; the words "
+      "JSON knows are true, false and null" },
+    { "end of file expected",
+      "something follows the closing \"}\" of the file" },
+    { "expected near '/'", "JSON has no comments; use \"description\"" },
+    { NULL, NULL }
+};
+
+
 static const char *const  omni_settings_keys[] = {
     "currency", "default_brand", "description", NULL
 };
@@ -224,6 +255,7 @@ omni_error_cmp(const void *a, const void *b)
 static void
 omni_campaigns_syntax(omni_load_t *ld, const json_error_t *je, size_t len)
 {
+    size_t       i;
     const char  *t;
 
     t = je->text;
@@ -250,9 +282,18 @@ omni_campaigns_syntax(omni_load_t *ld, const json_error_t *je, size_t len)
         return;
     }
 
+    for (i = 0; omni_json_hints[i].pattern; i++) {
+        if (strstr(t, omni_json_hints[i].pattern)) {
+            break;
+        }
+    }
+
     omni_load_error_col(ld, je->line > 0 ? je->line : 1,
                         je->column > 0 ? je->column : 1,
-                        "invalid JSON: %s", t);
+                        "invalid JSON: %s%s%s%s",
+                        omni_json_hints[i].hint ? omni_json_hints[i].hint : "",
+                        omni_json_hints[i].hint ? " (" : "", t,
+                        omni_json_hints[i].hint ? ")" : "");
 }
 
 

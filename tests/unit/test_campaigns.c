@@ -278,7 +278,23 @@ test_syntax_errors(void **state)
 
     expect_error("", 1, 1, "the file is empty");
     expect_error("{\n  \"offers\": [\n    { \"id\": \"a\" \"html\": \"x\" }\n"
-                 "  ]\n}", 3, 22, "invalid JSON: '}' expected");
+                 "  ]\n}", 3, 22, "invalid JSON: a comma is missing between two "
+                 "members ('}' expected near '\"html\"')");
+    expect_error("{\"a\": 1,}", 1, 9, "a comma before \"}\" is one too many");
+    expect_error("{\"a\": [1,]}", 1, 10, "a comma before \"]\" is one too "
+                 "many");
+    expect_error("{\"a\": [1 2]}", 1, 10, "a comma is missing between two "
+                 "items");
+    expect_error("{'a': 1}", 1, 2, "names are written in double quotes");
+    expect_error("{\"a\": 'x'}", 1, 7, "texts are written in double quotes, "
+                 "not single ones");
+    expect_error("{\"a\": tru}", 1, 9, "the words JSON knows are true, "
+                 "false and null");
+    expect_error("{\"a\": \"x\ny\"}", 1, 8, "a text cannot continue on the "
+                 "next line");
+    expect_error("{\"a\": 01}", 1, 7, "numbers do not start with 0");
+    expect_error("{} x", 1, 4, "something follows the closing");
+    expect_error("// note\n{}", 1, 1, "JSON has no comments");
     expect_error("{\"offers\": [", 1, 12, "the file ends too early");
     expect_error("{\"offers\": [], \"offers\": []}", 1, 23,
                  "the same name appears twice");
