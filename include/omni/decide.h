@@ -31,13 +31,15 @@
 
 #define OMNI_SEGMENT_WORDS   (OMNI_SEGMENTS_MAX / 64)
 #define OMNI_CLICK_PATH      "/omni/click"
+#define OMNI_CLICK_PATH_MAX  1024
 
 
 /* from the configuration (omni_abandon_after, omni_visit_timeout ...) */
 typedef struct {
     int64_t          abandon_after;     /* seconds, default 1800 */
     int64_t          visit_timeout;     /* seconds, default 1800 */
-    omni_str_t       click_path;        /* default OMNI_CLICK_PATH */
+    omni_str_t       click_path;        /* default OMNI_CLICK_PATH, at
+                                           most OMNI_CLICK_PATH_MAX */
 } omni_decide_conf_t;
 
 

@@ -771,6 +771,53 @@ test_offer_render_fields(void **state)
 }
 
 
+/* the longest link, all of it escaped, still makes a click URL */
+
+static void
+test_long_click_url(void **state)
+{
+    char                *json, *buf;
+    size_t               len;
+    omni_decision_t      d;
+    omni_campaigns_t    *cs;
+    omni_decide_conf_t   conf;
+
+    (void) state;
+
+    json = malloc(2 * OMNI_LINK_MAX);
+    buf = malloc(8 * OMNI_LINK_MAX);
+    assert_non_null(json);
+    assert_non_null(buf);
+
+    len = sprintf(json, "{\"offers\": [{\"id\": \"o\", \"html\": "
+                  "\"{{click_url}}\", \"link\": \"/");
+    memset(json + len, '%', OMNI_LINK_MAX - 1);
+    strcpy(json + len + OMNI_LINK_MAX - 1, "\"}]}");
+
+    cs = load(json, strlen(json));
+
+    omni_decide_conf_init(&conf);
+    conf.click_path.data = buf + 6 * OMNI_LINK_MAX;
+    conf.click_path.len = OMNI_CLICK_PATH_MAX;
+    memset(buf + 6 * OMNI_LINK_MAX, 'p', OMNI_CLICK_PATH_MAX);
+
+    omni_facts_init(&facts);
+    facts.now = NOW;
+    assert_int_equal(omni_decide(cs, &conf, &facts, &d, NULL), OMNI_OK);
+    assert_int_equal(omni_offer_render(cs, &conf, &facts, &d, NULL, buf,
+                                       6 * OMNI_LINK_MAX, &len), OMNI_OK);
+
+    /* path, "?o=o&amp;to=%2F", then "%25" for each "%" */
+    assert_int_equal(len, OMNI_CLICK_PATH_MAX + 15
+                          + 3 * (OMNI_LINK_MAX - 1));
+    assert_memory_equal(buf + len - 6, "%25%25", 6);
+
+    omni_campaigns_free(cs);
+    free(json);
+    free(buf);
+}
+
+
 static void
 test_tags(void **state)
 {
@@ -867,6 +914,7 @@ main(void)
         cmocka_unit_test(test_trace_format),
         cmocka_unit_test(test_click_url),
         cmocka_unit_test(test_offer_render_fields),
+        cmocka_unit_test(test_long_click_url),
         cmocka_unit_test(test_tags),
     };
 
