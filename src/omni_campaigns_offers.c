@@ -208,6 +208,12 @@ omni_offer_load(omni_load_t *ld, json_t *o, uint32_t node,
     uint32_t     vnode;
     const char  *s;
 
+    /* absent strings are empty, never NULL */
+    offer->name.data = "";
+    offer->slot.data = "";
+    offer->promo_code.data = "";
+    offer->link.data = "";
+
     rt->offer = offer;
     rt->starts = INT64_MIN;
     rt->ends = INT64_MAX;

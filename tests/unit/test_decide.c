@@ -190,6 +190,8 @@ test_vip(void **state)
     assert_string_equal(decide(example, &d), "vip-early-access");
     assert_int_equal(d.stage, OMNI_STAGE_LOYALTY);
     assert_null(d.experiment);
+    assert_string_equal(d.offer->link.data, "");
+    assert_string_equal(d.offer->promo_code.data, "");
     assert_string_equal(d.variant_id.data, "");
     assert_int_equal(d.variant_id.len, 0);
     assert_ptr_equal(d.html, d.offer->html);
