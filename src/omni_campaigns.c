@@ -33,7 +33,7 @@ static int omni_settings_load(omni_load_t *ld, json_t *settings,
     uint32_t node);
 static void omni_campaigns_syntax(omni_load_t *ld, const json_error_t *je,
     size_t len);
-static int omni_error_cmp(const void *a, const void *b);
+static void omni_errors_sort(omni_errors_t *errors);
 static size_t omni_distance(const char *a, size_t alen, const char *b,
     size_t blen);
 static const char *omni_json_type(json_t *v);
@@ -197,8 +197,7 @@ done:
         errors.n = 1;
     }
 
-    qsort(errors.list, errors.n, sizeof(omni_campaigns_error_t),
-          omni_error_cmp);
+    omni_errors_sort(&errors);
 
     if (ld.nerrors > errors.n) {
         /* the list has one slot more than OMNI_CAMPAIGNS_ERRORS for this */
@@ -232,21 +231,35 @@ done:
 }
 
 
-static int
-omni_error_cmp(const void *a, const void *b)
+/*
+ * By position; stable (an insertion sort of at most a few dozen), so
+ * that errors at the same place keep the order they were found in.
+ */
+
+static void
+omni_errors_sort(omni_errors_t *errors)
 {
-    const omni_campaigns_error_t  *x = a, *y = b;
+    size_t                   i, k;
+    omni_campaigns_error_t   e, *list;
 
-    if (x->line != y->line) {
-        return (x->line < y->line) ? -1 : 1;
+    list = errors->list;
+
+    for (i = 1; i < errors->n; i++) {
+        e = list[i];
+
+        for (k = i; k > 0; k--) {
+            if (list[k - 1].line < e.line
+                || (list[k - 1].line == e.line
+                    && list[k - 1].column <= e.column))
+            {
+                break;
+            }
+
+            list[k] = list[k - 1];
+        }
+
+        list[k] = e;
     }
-
-    if (x->column != y->column) {
-        return (x->column < y->column) ? -1 : 1;
-    }
-
-    /* keep the order of discovery: the text of the later one sorts last */
-    return (x < y) ? -1 : (x > y);
 }
 
 
