@@ -401,7 +401,8 @@ omni_activity_abandoned(const omni_activity_t *a, int64_t now,
 {
     int64_t  last;
 
-    if (a->ncart == 0) {
+    /* a cart tracked by its value alone (no item ids) counts too */
+    if (a->ncart == 0 && a->cart_value <= 0) {
         return 0;
     }
 

@@ -128,8 +128,9 @@ int omni_activity_encode(const omni_activity_t *a, void *buf, size_t size,
     size_t *len);
 
 /*
- * A visitor with items in the cart and no purchase since, inactive for at
- * least abandon_after seconds at time now.
+ * A visitor with items in the cart (or, for a cart tracked by value only,
+ * a cart value) and no purchase since, inactive for at least
+ * abandon_after seconds at time now.
  */
 int omni_activity_abandoned(const omni_activity_t *a, int64_t now,
     int64_t abandon_after);

@@ -637,7 +637,12 @@ test_helpers(void **state)
     /* an empty cart is never abandoned */
     sample(&a, 0);
     a.ncart = 0;
+    a.cart_value = 0;
     assert_false(omni_activity_abandoned(&a, a.last_seen + 86400, 1800));
+
+    /* a cart known by its value only is */
+    a.cart_value = 2500;
+    assert_true(omni_activity_abandoned(&a, a.last_seen + 86400, 1800));
 
     /* a cart changed after the last page view counts from the change */
     sample(&a, 0);
