@@ -560,11 +560,32 @@ link_visitor(omni_store_t *s, int n, const char *customer)
 }
 
 
+/* counts visitors; a count of -1 asks to stop at the first one */
+static int
+count_visitor(void *data, const omni_id_t *visitor, const omni_activity_t *a)
+{
+    int  *n = data;
+
+    (void) visitor;
+    (void) a;
+
+    if (*n == -1) {
+        return 7;
+    }
+
+    (*n)++;
+
+    return 0;
+}
+
+
 static void
 test_activity(void **state)
 {
+    int                  n;
     char                *dir;
     alloc_t              al;
+    uint64_t             bad;
     omni_id_t            id;
     visitors_t           v;
     omni_store_t        *s;
@@ -639,6 +660,17 @@ test_activity(void **state)
     assert_int_equal(omni_store_activity_link(b, &id, "", 0), OMNI_EINVAL);
     omni_store_activity_abort(b);
     assert_int_equal(visitors_of(s, "C9", &v), 0);
+
+    /* a walk over every visitor, and a callback that stops it */
+    n = 0;
+    assert_int_equal(omni_store_activity_each(s, count_visitor, &n, &bad),
+                     OMNI_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(bad, 0);
+
+    n = -1;
+    assert_int_equal(omni_store_activity_each(s, count_visitor, &n, &bad),
+                     7);
 
     assert_int_equal(omni_store_stat(s, OMNI_STORE_ENV_ACTIVITY, &st),
                      OMNI_OK);

@@ -324,3 +324,36 @@ omni_store_check soon;
 --- must_die
 --- error_log
 "omni_store_check" directive invalid value
+
+
+=== TEST 13: omnictl store verbs: help, exit codes, strict imports, export round trip
+--- config
+location / { return 200; }
+--- exec
+for v in import get delete export stats snapshot link; do $OMNICTL $v --help | grep -q "^usage: omnictl $v --store DIR" || exit 1; done
+$OMNICTL import; test $? -eq 2
+$OMNICTL import --store %%DATA%%/s; test $? -eq 2
+$OMNICTL import --store %%DATA%%/s --batch x -; test $? -eq 2
+$OMNICTL get --store %%DATA%%/s --bogus C1; test $? -eq 2
+$OMNICTL get --store %%DATA%%/s --visitor not-an-id; test $? -eq 2
+$OMNICTL link --store %%DATA%%/s AAAAAAAAAAAAAAAAAAAAAA; test $? -eq 2
+printf '%s\n' '{"customer_id": "C1", "tier": "gold"}' 'nope' | $OMNICTL import --store %%DATA%%/s --strict -; test $? -eq 1
+test ! -e %%DATA%%/s/profiles/data.mdb
+$OMNICTL get --store %%DATA%%/s C1; test $? -eq 1
+printf '%s\n' '{"customer_id": "C1", "first_name": "Zo\u00eb", "tier": "gold", "points": 7, "tags": ["vip"], "attrs": {"n": 3}}' '{"customer_id": "C2"}' | $OMNICTL import --store %%DATA%%/s -
+$OMNICTL export --store %%DATA%%/s > %%DATA%%/a.jsonl
+$OMNICTL import --store %%DATA%%/t %%DATA%%/a.jsonl
+$OMNICTL export --store %%DATA%%/t | cmp - %%DATA%%/a.jsonl
+$OMNICTL get --store %%DATA%%/s C9; test $? -eq 1
+$OMNICTL delete --store %%DATA%%/s C9
+--- stdout_like
+^nothing stored for C9$
+--- exec
+$OMNICTL get --store %%DATA%%/s C1
+--- stdout_like
+^\{"customer_id":"C1","first_name":"Zoë","tier":"gold","points":7,"tags":\["vip"\],"attrs":\{"n":"3"\}\}$
+--- exec
+$OMNICTL stats --store %%DATA%%/s --json
+--- stdout_like
+"profiles":\{"path":"[^"]+/s/profiles/data.mdb","ready":true,"entries":2,
+"activity":\{"path":"[^"]+/s/activity","ready":false,"error":
