@@ -1,8 +1,6 @@
 /*
- * Record frames: version byte, body, CRC-32.
+ * Record frames: version byte, body, CRC-32C.
  */
-
-#include <zlib.h>
 
 #include <omni/wire.h>
 
@@ -27,7 +25,7 @@ omni_frame_end(omni_writer_t *w, void *buf, size_t *len)
     }
 
     n = omni_writer_len(w, buf);
-    crc = (uint32_t) crc32(0, buf, (uInt) n);
+    crc = omni_crc32c(buf, n);
 
     w->pos[0] = (uint8_t) crc;
     w->pos[1] = (uint8_t) (crc >> 8);
@@ -68,7 +66,7 @@ omni_frame_open(omni_reader_t *r, const void *data, size_t len,
           | (uint32_t) p[len - 2] << 16
           | (uint32_t) p[len - 1] << 24;
 
-    if (crc != (uint32_t) crc32(0, p, (uInt) (len - 4))) {
+    if (crc != omni_crc32c(p, len - 4)) {
         return OMNI_EINVAL;
     }
 

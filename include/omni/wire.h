@@ -46,7 +46,7 @@ void omni_write_str(omni_writer_t *w, omni_str_t s);
 
 
 /*
- * Record frames: a version byte, the body, and a CRC-32 (zlib's) of both,
+ * Record frames: a version byte, the body, and a CRC-32C of both,
  * little-endian.  The checksum turns a corrupted bit anywhere in a record,
  * and nearly any other damage, into a rejected record rather than a
  * different one that still parses.
@@ -68,6 +68,10 @@ int omni_frame_open(omni_reader_t *r, const void *data, size_t len,
 
 /* printable text: no control byte (below 0x20, or 0x7f) */
 int omni_text_ok(omni_str_t s);
+
+/* CRC-32C (Castagnoli); the second never uses the CPU's instruction */
+uint32_t omni_crc32c(const void *data, size_t len);
+uint32_t omni_crc32c_portable(const void *data, size_t len);
 
 
 #endif /* OMNI_WIRE_H_INCLUDED */

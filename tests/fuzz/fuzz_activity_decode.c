@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
 
 #include <omni/activity.h>
+#include <omni/wire.h>
 
 
 int
@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     memcpy(copy, data, size);
-    crc = (uint32_t) crc32(0, data, (uInt) size);
+    crc = omni_crc32c(data, size);
     copy[size] = (uint8_t) crc;
     copy[size + 1] = (uint8_t) (crc >> 8);
     copy[size + 2] = (uint8_t) (crc >> 16);

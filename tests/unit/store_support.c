@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
+#include <omni/wire.h>
 
 #include "store_support.h"
 
@@ -51,7 +51,7 @@ test_reseal(uint8_t *rec, size_t len)
 {
     uint32_t  crc;
 
-    crc = (uint32_t) crc32(0, rec, (uInt) (len - 4));
+    crc = omni_crc32c(rec, len - 4);
 
     rec[len - 4] = (uint8_t) crc;
     rec[len - 3] = (uint8_t) (crc >> 8);

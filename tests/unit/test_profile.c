@@ -733,6 +733,35 @@ test_lookups(void **state)
 }
 
 
+/* CRC-32C: the standard check value, and the instruction and the
+ * portable code agree on every length and alignment */
+static void
+test_checksum(void **state)
+{
+    size_t   len, off;
+    uint8_t  buf[512];
+
+    (void) state;
+
+    assert_int_equal(omni_crc32c("123456789", 9), 0xe3069283);
+    assert_int_equal(omni_crc32c_portable("123456789", 9), 0xe3069283);
+    assert_int_equal(omni_crc32c("", 0), 0);
+
+    srandom(99);
+
+    for (len = 0; len < sizeof(buf); len++) {
+        buf[len] = (uint8_t) random();
+    }
+
+    for (off = 0; off < 8; off++) {
+        for (len = 0; len + off <= 300; len++) {
+            assert_int_equal(omni_crc32c(buf + off, len),
+                             omni_crc32c_portable(buf + off, len));
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -746,6 +775,7 @@ main(void)
         cmocka_unit_test(test_size_limits),
         cmocka_unit_test(test_encode_rules),
         cmocka_unit_test(test_lookups),
+        cmocka_unit_test(test_checksum),
     };
 
     return cmocka_run_group_tests_name("profile", tests, setup_text, NULL);
