@@ -242,7 +242,8 @@ test_round_trip(void **state)
 {
     int              full;
     size_t           len, len2;
-    uint8_t          buf[OMNI_ACTIVITY_RECORD_MAX], buf2[OMNI_ACTIVITY_RECORD_MAX];
+    uint8_t          buf[OMNI_ACTIVITY_RECORD_MAX];
+    uint8_t          buf2[OMNI_ACTIVITY_RECORD_MAX];
     omni_activity_t  a, b;
 
     (void) state;
@@ -274,7 +275,8 @@ test_every_truncation(void **state)
 {
     int              full;
     size_t           len, cut;
-    uint8_t          buf[OMNI_ACTIVITY_RECORD_MAX], cutbuf[OMNI_ACTIVITY_RECORD_MAX];
+    uint8_t          buf[OMNI_ACTIVITY_RECORD_MAX];
+    uint8_t          cutbuf[OMNI_ACTIVITY_RECORD_MAX];
     omni_activity_t  a, b;
 
     (void) state;
@@ -311,7 +313,8 @@ test_bit_flips(void **state)
 {
     int              i, k, n;
     size_t           len, bit;
-    uint8_t          buf[OMNI_ACTIVITY_RECORD_MAX], copy[OMNI_ACTIVITY_RECORD_MAX];
+    uint8_t          buf[OMNI_ACTIVITY_RECORD_MAX];
+    uint8_t          copy[OMNI_ACTIVITY_RECORD_MAX];
     omni_activity_t  a, b;
 
     (void) state;

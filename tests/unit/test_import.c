@@ -230,13 +230,15 @@ test_json_round_trip(void **state)
 {
     char               buf[OMNI_PROFILE_RECORD_MAX], *out, *out2;
     size_t             len, rlen, rlen2;
-    uint8_t            rec[OMNI_PROFILE_RECORD_MAX], rec2[OMNI_PROFILE_RECORD_MAX];
+    uint8_t            rec[OMNI_PROFILE_RECORD_MAX];
+    uint8_t            rec2[OMNI_PROFILE_RECORD_MAX];
     omni_profile_t     p, q;
     omni_json_error_t  err;
 
     (void) state;
 
-    assert_int_equal(parse("{\"tags\": [\"vip\"], \"customer_id\": \"C\\u00e9\","
+    assert_int_equal(parse("{\"tags\": [\"vip\"], "
+                           "\"customer_id\": \"C\\u00e9\","
                            "\"first_name\": \"Zo\\u00eb \\\"Z\\\"\","
                            "\"points\": -3, \"attrs\": {\"b\": \"2\", "
                            "\"a\": \"<1>\"}, \"consent\": [\"analytics\", "

@@ -219,7 +219,8 @@ static void
 test_every_truncation(void **state)
 {
     size_t          len, cut, i;
-    uint8_t         buf[OMNI_PROFILE_RECORD_MAX], cutbuf[OMNI_PROFILE_RECORD_MAX];
+    uint8_t         buf[OMNI_PROFILE_RECORD_MAX];
+    uint8_t         cutbuf[OMNI_PROFILE_RECORD_MAX];
     omni_profile_t  p, q;
 
     (void) state;
