@@ -14,6 +14,7 @@
 #define NGX_HTTP_OMNI_PROFILE_PREFIX   "omni_profile_"
 
 
+static void ngx_http_omni_store_cleanup(void *data);
 static void ngx_http_omni_store_timer(ngx_event_t *ev);
 static void *ngx_http_omni_store_alloc(void *data, size_t size);
 static void ngx_http_omni_store_log(ngx_http_omni_main_conf_t *omcf,
@@ -114,6 +115,7 @@ ngx_int_t
 ngx_http_omni_store_init_process(ngx_cycle_t *cycle)
 {
     ngx_event_t                *ev;
+    ngx_pool_cleanup_t         *cln;
     omni_store_stat_t           st;
     omni_store_conf_t           conf;
     ngx_http_omni_main_conf_t  *omcf;
@@ -158,6 +160,20 @@ ngx_http_omni_store_init_process(ngx_cycle_t *cycle)
                       omni_store_error(omcf->store, OMNI_STORE_ENV_PROFILES));
     }
 
+    /*
+     * The cycle's pool closes the store too: without a master process a
+     * reload frees the old cycle without calling exit_process.
+     */
+    cln = ngx_pool_cleanup_add(cycle->pool, 0);
+    if (cln == NULL) {
+        omni_store_close(omcf->store);
+        omcf->store = NULL;
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_omni_store_cleanup;
+    cln->data = omcf;
+
     omcf->tracking = omni_store_ready(omcf->store, OMNI_STORE_ENV_ACTIVITY);
 
     if (!omcf->tracking && ngx_worker == 0) {
@@ -186,20 +202,27 @@ ngx_http_omni_store_init_process(ngx_cycle_t *cycle)
 void
 ngx_http_omni_store_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_http_omni_main_conf_t  *omcf;
+    ngx_http_omni_store_cleanup(
+        ngx_http_cycle_get_module_main_conf(cycle, ngx_http_omni_module));
+}
 
-    omcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_omni_module);
 
-    if (omcf->store == NULL) {
-        return;
-    }
+static void
+ngx_http_omni_store_cleanup(void *data)
+{
+    ngx_http_omni_main_conf_t  *omcf = data;
 
     if (omcf->store_event.timer_set) {
         ngx_del_timer(&omcf->store_event);
     }
 
+    if (omcf->store == NULL) {
+        return;
+    }
+
     omni_store_close(omcf->store);
     omcf->store = NULL;
+    omcf->tracking = 0;
 }
 
 
