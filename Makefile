@@ -167,3 +167,16 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+
+# KPI counters: the cost of counting one request (bench/bench_kpi.c)
+
+.PHONY: bench-kpi
+
+$(BUILD)/bench/bench_kpi: bench/bench_kpi.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -lpthread -o $@
+
+bench-kpi: $(BUILD)/bench/bench_kpi
+	$(BUILD)/bench/bench_kpi -n 1000000
+	$(BUILD)/bench/bench_kpi -n 1000000 -t 2

@@ -32,6 +32,8 @@ static int omni_kpi_key_fits(omni_kpi_dim_e dim, omni_str_t name,
 static int omni_kpi_slot_match(const omni_kpi_slot_t *s, uint32_t hash,
     omni_kpi_dim_e dim, omni_str_t name, omni_str_t variant);
 static uint32_t omni_kpi_wait_ready(omni_kpi_slot_t *s);
+static inline omni_kpi_slot_t *omni_kpi_lookup(omni_kpi_t *t,
+    omni_kpi_dim_e dim, omni_str_t name, omni_str_t variant, int *rc);
 static int omni_kpi_row_cmp(const void *a, const void *b);
 
 
@@ -60,7 +62,7 @@ static const int  omni_kpi_event_series[OMNI_KPI_NEVENTS] = {
 
 
 static const char  *omni_kpi_dim_names[OMNI_KPI_DIM_MAX] = {
-    NULL, "offer", "variant", "segment", "channel"
+    NULL, "offer", "segment", "channel"
 };
 
 static const char  *omni_kpi_metric_names[OMNI_KPI_NMETRICS] = {
@@ -162,37 +164,109 @@ omni_kpi_used(const omni_kpi_t *t)
 
 
 /*
- * A keyed multiply-xorshift over 8-byte words: keys are short, and this
- * costs a few nanoseconds where a byte-at-a-time hash costs tens.
+ * A multiply-xorshift over 8-byte words: keys are short, and this costs
+ * a few nanoseconds where a byte-at-a-time hash costs tens.  A tail of 1
+ * to 7 bytes is read as two overlapping loads (wyhash's trick), since a
+ * variable-length memcpy() is a call.
  */
+
+static inline uint64_t
+omni_kpi_mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+
+    return h ^ (h >> 31);
+}
+
+
+static inline uint64_t
+omni_kpi_hash_part(uint64_t h, const uint8_t *p, size_t len)
+{
+    size_t    i;
+    uint32_t  a, b;
+    uint64_t  w;
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = omni_kpi_mix(h, w);
+    }
+
+    len -= i;
+    p += i;
+
+    if (len >= 4) {
+        memcpy(&a, p, 4);
+        memcpy(&b, p + len - 4, 4);
+        h = omni_kpi_mix(h, (uint64_t) a << 32 | b);
+
+    } else if (len > 0) {
+        h = omni_kpi_mix(h, (uint64_t) p[0] << 16 | (uint64_t) p[len >> 1] << 8
+                            | p[len - 1]);
+    }
+
+    return h;
+}
+
 
 static uint32_t
 omni_kpi_hash(omni_kpi_dim_e dim, omni_str_t name, omni_str_t variant)
 {
-    size_t       i, n;
-    uint64_t     h, w;
-    omni_str_t   part;
-    int          k;
+    uint64_t  h;
 
     h = 0x9e3779b97f4a7c15ULL * ((uint64_t) dim + 1);
+    h = omni_kpi_hash_part(h, (const uint8_t *) name.data, name.len);
 
-    for (k = 0; k < 2; k++) {
-        part = (k == 0) ? name : variant;
-
-        for (i = 0; i < part.len; i += 8) {
-            n = part.len - i;
-            w = 0;
-            memcpy(&w, part.data + i, n < 8 ? n : 8);
-
-            h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-            h ^= h >> 31;
-        }
-
-        h = (h ^ part.len) * 0x94d049bb133111ebULL;
-        h ^= h >> 29;
+    if (variant.len) {
+        h = omni_kpi_hash_part(h ^ 0xff, (const uint8_t *) variant.data,
+                               variant.len);
     }
 
-    return (uint32_t) (h >> 32);
+    h = (h ^ (name.len << 8 | variant.len)) * 0x94d049bb133111ebULL;
+
+    return (uint32_t) ((h ^ (h >> 29)) >> 32);
+}
+
+
+/* short keys: overlapping loads beat a call to memcmp() */
+
+static inline int
+omni_kpi_equal(const char *a, const char *b, size_t len)
+{
+    size_t    i;
+    uint32_t  x4, y4, u4, v4;
+    uint64_t  x, y;
+
+    if (len >= 8) {
+        for (i = 0; i + 8 < len; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+
+            if (x != y) {
+                return 0;
+            }
+        }
+
+        memcpy(&x, a + len - 8, 8);
+        memcpy(&y, b + len - 8, 8);
+
+        return x == y;
+    }
+
+    if (len >= 4) {
+        memcpy(&x4, a, 4);
+        memcpy(&y4, b, 4);
+        memcpy(&u4, a + len - 4, 4);
+        memcpy(&v4, b + len - 4, 4);
+
+        return ((x4 ^ y4) | (u4 ^ v4)) == 0;
+    }
+
+    if (len > 0) {
+        return a[0] == b[0] && a[len >> 1] == b[len >> 1]
+               && a[len - 1] == b[len - 1];
+    }
+
+    return 1;
 }
 
 
@@ -265,14 +339,14 @@ omni_kpi_key_fits(omni_kpi_dim_e dim, omni_str_t name, omni_str_t variant)
     switch (dim) {
 
     case OMNI_KPI_DIM_OFFER:
+        return omni_kpi_key_valid(name.data, name.len, OMNI_KPI_NAME_MAX)
+               && (variant.len == 0
+                   || omni_kpi_key_valid(variant.data, variant.len,
+                                         OMNI_KPI_SHORT_MAX));
+
     case OMNI_KPI_DIM_SEGMENT:
         return variant.len == 0
                && omni_kpi_key_valid(name.data, name.len, OMNI_KPI_NAME_MAX);
-
-    case OMNI_KPI_DIM_VARIANT:
-        return omni_kpi_key_valid(name.data, name.len, OMNI_KPI_NAME_MAX)
-               && omni_kpi_key_valid(variant.data, variant.len,
-                                     OMNI_KPI_SHORT_MAX);
 
     case OMNI_KPI_DIM_CHANNEL:
         return variant.len == 0
@@ -293,9 +367,8 @@ omni_kpi_slot_match(const omni_kpi_slot_t *s, uint32_t hash,
            && s->dim == dim
            && s->name_len == name.len
            && s->variant_len == variant.len
-           && memcmp(s->key, name.data, name.len) == 0
-           && (variant.len == 0
-               || memcmp(s->key + name.len, variant.data, variant.len) == 0);
+           && omni_kpi_equal(s->key, name.data, name.len)
+           && omni_kpi_equal(s->key + name.len, variant.data, variant.len);
 }
 
 
@@ -329,6 +402,19 @@ omni_kpi_wait_ready(omni_kpi_slot_t *s)
 
 omni_kpi_slot_t *
 omni_kpi_find(omni_kpi_t *t, omni_kpi_dim_e dim, omni_str_t name,
+    omni_str_t variant, int *rc)
+{
+    return omni_kpi_lookup(t, dim, name, variant, rc);
+}
+
+
+/*
+ * Static and inline: in a shared object (the nginx module) a call to an
+ * exported function goes through the PLT and cannot be inlined.
+ */
+
+static inline omni_kpi_slot_t *
+omni_kpi_lookup(omni_kpi_t *t, omni_kpi_dim_e dim, omni_str_t name,
     omni_str_t variant, int *rc)
 {
     int               i;
@@ -489,9 +575,9 @@ omni_kpi_count(omni_kpi_t *t, omni_kpi_event_e event,
 
     first = OMNI_OK;
 
-    /* offer, variant, channel, then each segment */
+    /* the offer (and variant), the channel, then each segment */
 
-    for (i = 0; i < 3 + keys->nsegments; i++) {
+    for (i = 0; i < 2 + keys->nsegments; i++) {
 
         switch (i) {
 
@@ -500,34 +586,26 @@ omni_kpi_count(omni_kpi_t *t, omni_kpi_event_e event,
                 continue;
             }
 
-            s = omni_kpi_find(t, OMNI_KPI_DIM_OFFER, keys->offer, none, &rc);
+            s = omni_kpi_lookup(t, OMNI_KPI_DIM_OFFER, keys->offer,
+                                keys->variant, &rc);
             break;
 
         case 1:
-            if (keys->offer.len == 0 || keys->variant.len == 0) {
-                continue;
-            }
-
-            s = omni_kpi_find(t, OMNI_KPI_DIM_VARIANT, keys->offer,
-                              keys->variant, &rc);
-            break;
-
-        case 2:
             if (keys->channel.len == 0) {
                 continue;
             }
 
-            s = omni_kpi_find(t, OMNI_KPI_DIM_CHANNEL, keys->channel, none,
-                              &rc);
+            s = omni_kpi_lookup(t, OMNI_KPI_DIM_CHANNEL, keys->channel,
+                                none, &rc);
             break;
 
         default:
-            if (keys->segments[i - 3].len == 0) {
+            if (keys->segments[i - 2].len == 0) {
                 continue;
             }
 
-            s = omni_kpi_find(t, OMNI_KPI_DIM_SEGMENT, keys->segments[i - 3],
-                              none, &rc);
+            s = omni_kpi_lookup(t, OMNI_KPI_DIM_SEGMENT,
+                                keys->segments[i - 2], none, &rc);
             break;
         }
 

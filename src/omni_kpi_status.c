@@ -100,8 +100,36 @@ static const char  *omni_kpi_prom_help[OMNI_KPI_NMETRICS] = {
     "Purchases that recovered an abandoned cart"
 };
 
-static const char  *omni_kpi_json_dims[OMNI_KPI_DIM_MAX] = {
-    NULL, "offers", "variants", "segments", "channels"
+/*
+ * What the status lists: offers (the sum of an offer's rows, without its
+ * holdout), experiment variants (offer rows with a variant), segments and
+ * channels.
+ */
+typedef enum {
+    OMNI_KPI_LIST_OFFERS = 0,
+    OMNI_KPI_LIST_VARIANTS,
+    OMNI_KPI_LIST_SEGMENTS,
+    OMNI_KPI_LIST_CHANNELS,
+    OMNI_KPI_NLISTS
+} omni_kpi_list_e;
+
+
+static const char  *omni_kpi_lists[OMNI_KPI_NLISTS] = {
+    "offers", "variants", "segments", "channels"
+};
+
+/* the JSON key and the Prometheus label of each list's name */
+static const char  *omni_kpi_list_keys[OMNI_KPI_NLISTS] = {
+    "offer", "offer", "segment", "channel"
+};
+
+/* Prometheus families: omni_<list>_<metric>_total */
+static const char  *omni_kpi_list_prom[OMNI_KPI_NLISTS] = {
+    "offer", "variant", "segment", "channel"
+};
+
+static const char  *omni_kpi_list_by[OMNI_KPI_NLISTS] = {
+    "offer (holdout excluded)", "experiment variant", "segment", "channel"
 };
 
 
@@ -114,17 +142,20 @@ static json_t *omni_kpi_json_operations(const omni_kpi_view_t *view);
 static json_t *omni_kpi_json_series(const omni_kpi_view_t *view);
 static int omni_kpi_set(json_t *o, const char *key, json_t *v);
 static int omni_kpi_holdout(const omni_kpi_row_t *row);
+static int omni_kpi_next(const omni_kpi_view_t *view, omni_kpi_list_e list,
+    size_t *i, omni_kpi_row_t *out);
 
 
 int
 omni_kpi_status_json(const omni_kpi_view_t *view,
     const omni_kpi_info_t *info, char **out, size_t *len)
 {
-    int       rc;
-    char     *buf;
-    size_t    i, n;
-    json_t   *root, *zone, *arrays[OMNI_KPI_DIM_MAX], *row;
-    uint32_t  d;
+    int              rc;
+    char            *buf;
+    size_t           i, n;
+    json_t          *root, *zone, *array, *row;
+    omni_kpi_row_t   r;
+    omni_kpi_list_e  l;
 
     root = json_object();
     if (root == NULL) {
@@ -151,32 +182,29 @@ omni_kpi_status_json(const omni_kpi_view_t *view,
          | omni_kpi_set(root, "totals",
                         omni_kpi_json_metrics(json_object(), view->total));
 
-    for (d = OMNI_KPI_DIM_OFFER; d < OMNI_KPI_DIM_MAX; d++) {
-        arrays[d] = json_array();
-        rc |= omni_kpi_set(root, omni_kpi_json_dims[d], arrays[d]);
-    }
+    for (l = 0; l < OMNI_KPI_NLISTS && rc == 0; l++) {
+        array = json_array();
+        rc |= omni_kpi_set(root, omni_kpi_lists[l], array);
 
-    for (i = 0; i < view->nrows && rc == 0; i++) {
-        const omni_kpi_row_t  *r = &view->rows[i];
+        i = 0;
 
-        row = json_object();
+        while (rc == 0 && omni_kpi_next(view, l, &i, &r)) {
+            row = json_object();
 
-        if (r->dim == OMNI_KPI_DIM_VARIANT) {
-            rc |= omni_kpi_set(row, "offer",
-                               json_stringn(r->name.data, r->name.len))
-                  | omni_kpi_set(row, "variant",
-                                 json_stringn(r->variant.data,
-                                              r->variant.len));
+            rc |= omni_kpi_set(row, omni_kpi_list_keys[l],
+                               json_stringn(r.name.data, r.name.len));
 
-        } else {
-            rc |= omni_kpi_set(row, omni_kpi_dim_name(r->dim),
-                               json_stringn(r->name.data, r->name.len));
-        }
+            if (l == OMNI_KPI_LIST_VARIANTS) {
+                rc |= omni_kpi_set(row, "variant",
+                                   json_stringn(r.variant.data,
+                                                r.variant.len));
+            }
 
-        row = omni_kpi_json_metrics(row, r->v);
+            row = omni_kpi_json_metrics(row, r.v);
 
-        if (row == NULL || json_array_append_new(arrays[r->dim], row) != 0) {
-            rc = -1;
+            if (row == NULL || json_array_append_new(array, row) != 0) {
+                rc = -1;
+            }
         }
     }
 
@@ -252,6 +280,84 @@ omni_kpi_holdout(const omni_kpi_row_t *row)
 }
 
 
+/* the next entry of a list at or after row *i */
+
+static int
+omni_kpi_next(const omni_kpi_view_t *view, omni_kpi_list_e list, size_t *i,
+    omni_kpi_row_t *out)
+{
+    int                    k;
+    size_t                 j;
+    const omni_kpi_row_t  *r;
+
+    for (j = *i; j < view->nrows; j++) {
+        r = &view->rows[j];
+
+        switch (list) {
+
+        case OMNI_KPI_LIST_OFFERS:
+            if (r->dim != OMNI_KPI_DIM_OFFER) {
+                continue;
+            }
+
+            *out = *r;
+            out->variant.len = 0;
+            memset(out->v, 0, sizeof(out->v));
+
+            /* rows are sorted: an offer's rows follow each other */
+
+            for ( /* void */ ;
+                 j < view->nrows
+                 && view->rows[j].dim == OMNI_KPI_DIM_OFFER
+                 && view->rows[j].name.len == r->name.len
+                 && memcmp(view->rows[j].name.data, r->name.data,
+                           r->name.len) == 0;
+                 j++)
+            {
+                if (omni_kpi_holdout(&view->rows[j])) {
+                    continue;
+                }
+
+                for (k = 0; k < OMNI_KPI_NMETRICS; k++) {
+                    out->v[k] += view->rows[j].v[k];
+                }
+            }
+
+            *i = j;
+            return 1;
+
+        case OMNI_KPI_LIST_VARIANTS:
+            if (r->dim != OMNI_KPI_DIM_OFFER || r->variant.len == 0) {
+                continue;
+            }
+
+            break;
+
+        case OMNI_KPI_LIST_SEGMENTS:
+            if (r->dim != OMNI_KPI_DIM_SEGMENT) {
+                continue;
+            }
+
+            break;
+
+        default: /* OMNI_KPI_LIST_CHANNELS */
+            if (r->dim != OMNI_KPI_DIM_CHANNEL) {
+                continue;
+            }
+
+            break;
+        }
+
+        *out = *r;
+        *i = j + 1;
+        return 1;
+    }
+
+    *i = j;
+    return 0;
+}
+
+
 /*
  * An experiment is an offer with a holdout variant.  Exposures are
  * impressions; conversions are the purchases attributed to the variant,
@@ -279,14 +385,14 @@ omni_kpi_json_experiments(const omni_kpi_view_t *view)
 
         end = i + 1;
 
-        if (rows[i].dim != OMNI_KPI_DIM_VARIANT) {
+        if (rows[i].dim != OMNI_KPI_DIM_OFFER) {
             continue;
         }
 
         control = omni_kpi_holdout(&rows[i]) ? &rows[i] : NULL;
 
         while (end < view->nrows
-               && rows[end].dim == OMNI_KPI_DIM_VARIANT
+               && rows[end].dim == OMNI_KPI_DIM_OFFER
                && rows[end].name.len == rows[i].name.len
                && memcmp(rows[end].name.data, rows[i].name.data,
                          rows[i].name.len) == 0)
@@ -321,7 +427,7 @@ omni_kpi_json_experiments(const omni_kpi_view_t *view)
         }
 
         for (j = i; j < end; j++) {
-            if (&rows[j] == control) {
+            if (&rows[j] == control || rows[j].variant.len == 0) {
                 continue;
             }
 
@@ -505,7 +611,8 @@ omni_kpi_status_prometheus(const omni_kpi_view_t *view,
     int                 k, nl;
     char                name[64], help[160];
     size_t              i, j;
-    uint32_t            d;
+    omni_kpi_row_t      r;
+    omni_kpi_list_e     l;
     omni_prom_label_t   labels[2];
 
     labels[0].name = "zone";
@@ -539,42 +646,35 @@ omni_kpi_status_prometheus(const omni_kpi_view_t *view,
 
     /* per offer, variant, segment and channel */
 
-    for (d = OMNI_KPI_DIM_OFFER; d < OMNI_KPI_DIM_MAX; d++) {
+    for (l = 0; l < OMNI_KPI_NLISTS; l++) {
 
         for (k = 0; k < OMNI_KPI_NMETRICS; k++) {
             snprintf(name, sizeof(name), "omni_%s_%s_total",
-                     omni_kpi_dim_name(d), omni_kpi_prom_metrics[k]);
+                     omni_kpi_list_prom[l], omni_kpi_prom_metrics[k]);
             snprintf(help, sizeof(help), "%s, by %s.",
-                     omni_kpi_prom_help[k],
-                     d == OMNI_KPI_DIM_VARIANT ? "experiment variant"
-                                               : omni_kpi_dim_name(d));
+                     omni_kpi_prom_help[k], omni_kpi_list_by[l]);
 
             omni_prom_family(w, name, OMNI_PROM_COUNTER, help);
 
-            for (i = 0; i < view->nrows; i++) {
-                const omni_kpi_row_t  *r = &view->rows[i];
+            i = 0;
 
-                if (r->dim != d) {
-                    continue;
-                }
-
-                labels[0].name = (d == OMNI_KPI_DIM_VARIANT)
-                                 ? "offer" : omni_kpi_dim_name(d);
-                labels[0].value = r->name;
+            while (omni_kpi_next(view, l, &i, &r)) {
+                labels[0].name = omni_kpi_list_keys[l];
+                labels[0].value = r.name;
                 nl = 1;
 
-                if (d == OMNI_KPI_DIM_VARIANT) {
+                if (l == OMNI_KPI_LIST_VARIANTS) {
                     labels[1].name = "variant";
-                    labels[1].value = r->variant;
+                    labels[1].value = r.variant;
                     nl = 2;
                 }
 
                 if (k == OMNI_KPI_REVENUE) {
                     omni_prom_sample_cents(w, name, labels, nl,
-                                           (int64_t) r->v[k]);
+                                           (int64_t) r.v[k]);
 
                 } else {
-                    omni_prom_sample_uint(w, name, labels, nl, r->v[k]);
+                    omni_prom_sample_uint(w, name, labels, nl, r.v[k]);
                 }
             }
         }

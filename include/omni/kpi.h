@@ -3,8 +3,10 @@
  * caller-provided memory block (an nginx shared memory zone, or plain
  * memory in tests and tools).
  *
- * A row is keyed by a dimension and a name: an offer, an experiment
- * variant (offer and variant id), a segment or a channel.  Rows are found
+ * A row is keyed by a dimension and a name: an offer and one of its
+ * experiment variants (or no variant), a segment or a channel.  An
+ * offer's totals are the sum of its rows, so counting an impression
+ * touches one offer row, not two.  Rows are found
  * by open addressing and claimed with one compare-and-swap on the row's
  * state; counters are 64-bit atomic additions.  Nothing allocates, nothing
  * locks, every loop is bounded: when no row can be found within
@@ -41,8 +43,7 @@
 
 
 typedef enum {
-    OMNI_KPI_DIM_OFFER = 1,
-    OMNI_KPI_DIM_VARIANT,
+    OMNI_KPI_DIM_OFFER = 1,             /* offer id and variant id */
     OMNI_KPI_DIM_SEGMENT,
     OMNI_KPI_DIM_CHANNEL,
     OMNI_KPI_DIM_MAX
@@ -117,9 +118,10 @@ typedef struct omni_kpi_s  omni_kpi_t;
 
 
 /*
- * Where an event is counted: every non-empty field names a row.  The
- * variant row needs the offer too; an experiment's holdout group is
- * counted as variant OMNI_KPI_HOLDOUT of the experiment's offer.
+ * Where an event is counted: every non-empty field names a row.  A
+ * variant is counted only with its offer; an experiment's holdout group
+ * is counted as variant OMNI_KPI_HOLDOUT of the experiment's offer (and
+ * left out of the offer's totals: it never saw the offer).
  */
 typedef struct {
     omni_str_t         offer;
@@ -203,7 +205,7 @@ void omni_kpi_set_persisted(omni_kpi_t *t, int64_t when);
 typedef struct {
     omni_kpi_dim_e     dim;
     omni_str_t         name;            /* offer, segment or channel */
-    omni_str_t         variant;         /* variant rows only */
+    omni_str_t         variant;         /* offer rows; may be empty */
     uint64_t           v[OMNI_KPI_NMETRICS];
 } omni_kpi_row_t;
 

@@ -207,18 +207,20 @@ test_count_rows(void **state)
     assert_int_equal(v.total[OMNI_KPI_VISITS], 1);
     assert_int_equal(v.total[OMNI_KPI_VIEWS], 1);
 
+    /* an offer's rows: one per variant, one without */
+
     r = find_row(&v, OMNI_KPI_DIM_OFFER, "welcome", "");
     assert_non_null(r);
-    assert_int_equal(r->v[OMNI_KPI_IMPRESSIONS], 3);
+    assert_int_equal(r->v[OMNI_KPI_IMPRESSIONS], 1);
+    assert_int_equal(r->v[OMNI_KPI_CLICKS], 0);
+
+    r = find_row(&v, OMNI_KPI_DIM_OFFER, "welcome", "a");
+    assert_non_null(r);
+    assert_int_equal(r->v[OMNI_KPI_IMPRESSIONS], 2);
     assert_int_equal(r->v[OMNI_KPI_CLICKS], 1);
     assert_int_equal(r->v[OMNI_KPI_PURCHASES], 1);
     assert_int_equal(r->v[OMNI_KPI_REVENUE], 4999);
     assert_int_equal(r->v[OMNI_KPI_CARTS], 1);
-
-    r = find_row(&v, OMNI_KPI_DIM_VARIANT, "welcome", "a");
-    assert_non_null(r);
-    assert_int_equal(r->v[OMNI_KPI_IMPRESSIONS], 2);
-    assert_int_equal(r->v[OMNI_KPI_REVENUE], 4999);
 
     r = find_row(&v, OMNI_KPI_DIM_CHANNEL, "email", "");
     assert_non_null(r);
@@ -233,7 +235,9 @@ test_count_rows(void **state)
 
     /* sorted by dimension, then name, then variant */
     assert_int_equal(v.rows[0].dim, OMNI_KPI_DIM_OFFER);
-    assert_int_equal(v.rows[1].dim, OMNI_KPI_DIM_VARIANT);
+    assert_int_equal(v.rows[0].variant.len, 0);
+    assert_int_equal(v.rows[1].dim, OMNI_KPI_DIM_OFFER);
+    assert_int_equal(v.rows[1].variant.len, 1);
     assert_int_equal(v.rows[2].dim, OMNI_KPI_DIM_SEGMENT);
     assert_memory_equal(v.rows[2].name.data, "browsers", 8);
     assert_int_equal(v.rows[3].dim, OMNI_KPI_DIM_SEGMENT);
@@ -271,7 +275,8 @@ test_keys(void **state)
         { OMNI_KPI_DIM_OFFER, long_name, OMNI_KPI_NAME_MAX + 1, "", 0,
           OMNI_EINVAL },
         { OMNI_KPI_DIM_OFFER, "", 0, "", 0, OMNI_EINVAL },
-        { OMNI_KPI_DIM_OFFER, "x", 1, "v", 1, OMNI_EINVAL },
+        { OMNI_KPI_DIM_OFFER, "x", 1, "v", 1, OMNI_OK },
+        { OMNI_KPI_DIM_SEGMENT, "s", 1, "v", 1, OMNI_EINVAL },
         { OMNI_KPI_DIM_SEGMENT, "caf\xc3\xa9", 5, "", 0, OMNI_OK },
         { OMNI_KPI_DIM_SEGMENT, "a\nb", 3, "", 0, OMNI_EINVAL },
         { OMNI_KPI_DIM_SEGMENT, "a\x7f", 2, "", 0, OMNI_EINVAL },
@@ -288,12 +293,13 @@ test_keys(void **state)
           OMNI_OK },
         { OMNI_KPI_DIM_CHANNEL, long_name, OMNI_KPI_SHORT_MAX + 1, "", 0,
           OMNI_EINVAL },
-        { OMNI_KPI_DIM_VARIANT, "o", 1, long_name, OMNI_KPI_SHORT_MAX,
+        { OMNI_KPI_DIM_OFFER, "o", 1, long_name, OMNI_KPI_SHORT_MAX,
           OMNI_OK },
-        { OMNI_KPI_DIM_VARIANT, "o", 1, long_name, OMNI_KPI_SHORT_MAX + 1,
+        { OMNI_KPI_DIM_OFFER, "o", 1, long_name, OMNI_KPI_SHORT_MAX + 1,
           OMNI_EINVAL },
-        { OMNI_KPI_DIM_VARIANT, "o", 1, "", 0, OMNI_EINVAL },
-        { OMNI_KPI_DIM_VARIANT, "", 0, "v", 1, OMNI_EINVAL },
+        { OMNI_KPI_DIM_OFFER, "o", 1, "", 0, OMNI_OK },
+        { OMNI_KPI_DIM_OFFER, "", 0, "v", 1, OMNI_EINVAL },
+        { OMNI_KPI_DIM_OFFER, "o", 1, "a\tb", 3, OMNI_EINVAL },
         { 0, "x", 1, "", 0, OMNI_EINVAL },
         { OMNI_KPI_DIM_MAX, "x", 1, "", 0, OMNI_EINVAL },
     };
@@ -313,7 +319,7 @@ test_keys(void **state)
                          cases[i].rc);
     }
 
-    assert_int_equal(omni_kpi_used(t), 6);
+    assert_int_equal(omni_kpi_used(t), 8);
     assert_int_equal(t->ops[OMNI_KPI_OP_KPI_REJECTED], 19);
 
     /* an invalid metric changes nothing */
@@ -501,7 +507,7 @@ test_reset(void **state)
     take_view(t, NOW + 60, &v, &rows);
 
     assert_int_equal(v.since, NOW + 60);
-    assert_int_equal(v.nrows, 2);                       /* keys kept */
+    assert_int_equal(v.nrows, 1);                       /* keys kept */
     assert_int_equal(v.rows[0].v[OMNI_KPI_PURCHASES], 0);
     assert_int_equal(v.rows[0].v[OMNI_KPI_REVENUE], 0);
     assert_int_equal(v.total[OMNI_KPI_CARTS], 0);
@@ -512,7 +518,7 @@ test_reset(void **state)
 
     /* and counting goes on in the same rows */
     omni_kpi_count(t, OMNI_KPI_CLICK, &k, 0, NOW + 61);
-    assert_int_equal(omni_kpi_used(t), 2);
+    assert_int_equal(omni_kpi_used(t), 1);
 
     table_free(&tb);
 }
@@ -773,12 +779,12 @@ assert_sample(omni_kpi_t *t, uint64_t times)
     assert_int_equal(v.series[OMNI_KPI_SERIES_ABANDONED][46], times);
     assert_int_equal(v.series[OMNI_KPI_SERIES_PURCHASES][47], times);
 
-    r = find_row(&v, OMNI_KPI_DIM_VARIANT, "welcome", "a");
+    r = find_row(&v, OMNI_KPI_DIM_OFFER, "welcome", "a");
     assert_non_null(r);
     assert_int_equal(r->v[OMNI_KPI_PURCHASES], times);
     assert_int_equal(r->v[OMNI_KPI_REVENUE], 1250 * times);
 
-    r = find_row(&v, OMNI_KPI_DIM_VARIANT, "welcome", OMNI_KPI_HOLDOUT);
+    r = find_row(&v, OMNI_KPI_DIM_OFFER, "welcome", OMNI_KPI_HOLDOUT);
     assert_non_null(r);
     assert_int_equal(r->v[OMNI_KPI_IMPRESSIONS], times);
 
@@ -816,7 +822,7 @@ test_merge(void **state)
     /* rows that do not fit are counted, the rest is kept */
     omni_kpi_merge(tiny, src);
     assert_int_equal(omni_kpi_used(tiny), 2);
-    assert_int_equal(tiny->ops[OMNI_KPI_OP_KPI_OVERFLOW], 3);
+    assert_int_equal(tiny->ops[OMNI_KPI_OP_KPI_OVERFLOW], 2);
     assert_int_equal(tiny->total[OMNI_KPI_IMPRESSIONS], 2);
 
     table_free(&a);
@@ -848,7 +854,7 @@ test_encode_decode(void **state)
 
     assert_int_equal(omni_kpi_decode(dst, buf, len), OMNI_OK);
     assert_sample(dst, 1);
-    assert_int_equal(omni_kpi_used(dst), 5);
+    assert_int_equal(omni_kpi_used(dst), 4);
     assert_int_equal(dst->persisted, NOW + 1);
     assert_int_equal(dst->since, NOW);
 
@@ -1097,12 +1103,12 @@ test_concurrent(void **state)
 
     take_view(t, NOW + ITERATIONS, &v, &rows);
 
-    assert_int_equal(omni_kpi_used(t), 3 + 50);
-    assert_int_equal(v.nrows, 3 + 50);
+    assert_int_equal(omni_kpi_used(t), 2 + 50);
+    assert_int_equal(v.nrows, 2 + 50);
     assert_int_equal(v.total[OMNI_KPI_PURCHASES], THREADS * ITERATIONS);
     assert_int_equal(v.ops[OMNI_KPI_OP_LOOKUPS], THREADS * ITERATIONS);
 
-    r = find_row(&v, OMNI_KPI_DIM_VARIANT, "welcome", "b");
+    r = find_row(&v, OMNI_KPI_DIM_OFFER, "welcome", "b");
     assert_non_null(r);
     assert_int_equal(r->v[OMNI_KPI_REVENUE], 3 * THREADS * ITERATIONS);
 
@@ -1413,7 +1419,9 @@ test_status_prometheus(void **state)
         "omni_pages_skipped_total{reason=\"status\"} 0\n");
     HAS("\nomni_kpi_dropped_total{reason=\"table_full\"} 0\n"
         "omni_kpi_dropped_total{reason=\"invalid_key\"} 2\n");
-    HAS("\nomni_kpi_rows{state=\"used\"} 7\n");
+    HAS("\nomni_kpi_rows{state=\"used\"} 5\n");
+    HAS("\nomni_offer_impressions_total{offer=\"welcome\"} 1001\n");
+    HAS("\nomni_offer_purchases_total{offer=\"welcome\"} 122\n");
     HAS("\nomni_kpi_rows{state=\"capacity\"} 64\n");
     HAS("\nomni_kpi_info{zone=\"omni\",generator=\"ngx_omni_module/test\"} "
         "1\n");
