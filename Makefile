@@ -177,3 +177,12 @@ $(BUILD)/bench/bench_kpi: bench/bench_kpi.c $(LIBOMNI)
 bench-kpi: $(BUILD)/bench/bench_kpi
 	$(BUILD)/bench/bench_kpi -n 1000000
 	$(BUILD)/bench/bench_kpi -n 1000000 -t 2
+
+
+# The KPI end-to-end tests seed counters with a snapshot file written by
+# the core's own counting code.
+
+$(BUILD)/kpi-seed: tests/nginx/kpi_seed.c $(LIBOMNI)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
+
+e2e: $(BUILD)/kpi-seed

@@ -124,8 +124,9 @@ ngx_http_omni_kpi_loc_conf(ngx_conf_t *cf, ngx_http_omni_kpi_loc_conf_t **p)
 
 
 /*
- * The location part is allocated only where a KPI directive appears;
- * only the reset token is inherited.
+ * The location part is allocated only where a KPI directive appears.  As
+ * with add_header, a level without omni_count directives inherits those
+ * of the level above; the reset token is inherited too.
  */
 
 char *
@@ -134,7 +135,7 @@ ngx_http_omni_kpi_merge_loc_conf(ngx_conf_t *cf,
 {
     ngx_http_omni_kpi_loc_conf_t  *klcf;
 
-    if (*prev == NULL || !(*prev)->reset_token_set) {
+    if (*prev == NULL) {
         return NGX_CONF_OK;
     }
 
@@ -145,9 +146,13 @@ ngx_http_omni_kpi_merge_loc_conf(ngx_conf_t *cf,
 
     klcf = *conf;
 
-    if (!klcf->reset_token_set) {
+    if (!klcf->reset_token_set && (*prev)->reset_token_set) {
         klcf->reset_token = (*prev)->reset_token;
         klcf->reset_token_set = 1;
+    }
+
+    if (klcf->counts == NULL) {
+        klcf->counts = (*prev)->counts;
     }
 
     return NGX_CONF_OK;
