@@ -276,7 +276,7 @@ Cache-Control: no-store
 </html>\n$
 --- response_body_unlike
 <script src=
-<link
+<link(?! rel="icon" href="data:)
 (src|href)=["']?(https?:)?//
 url\(
 @import
