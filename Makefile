@@ -186,3 +186,13 @@ $(BUILD)/kpi-seed: tests/nginx/kpi_seed.c $(LIBOMNI)
 	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
 
 e2e: $(BUILD)/kpi-seed
+
+
+# The dashboard page is embedded in the module as a generated header,
+# committed so that building never needs the generator: after editing
+# util/dashboard.html, run "make dashboard-html" and commit both.
+
+.PHONY: dashboard-html
+
+dashboard-html:
+	./util/gen-dashboard.py
