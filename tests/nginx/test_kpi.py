@@ -395,8 +395,10 @@ def test_reset_survives_restart():
                 break
             time.sleep(0.1)
         time.sleep(0.3)
+        # the master first, or it respawns the workers killed before it
         pids = [ngx.pid()] + ngx.worker_pids()
-        ngx.kill()
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
         deadline = time.time() + 10
         while any(omnitest.alive(p) for p in pids) and time.time() < deadline:
             time.sleep(0.05)
