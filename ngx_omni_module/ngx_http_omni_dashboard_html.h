@@ -10,7 +10,7 @@
 
 
 #define NGX_HTTP_OMNI_DASHBOARD_CSP                                   \
-    "default-src 'none'; script-src 'sha256-Dpbhx8EZliD6kp9Pkwm3uwYYlyGAl8TBh1GPdjD3zx8='; style-src 'sha256-XB41QTo+2V/jZRR5LQlVKQZKsUPhN7IGHkwZxOXgQos='; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'sha256-bdL/JsSCsYYTChULPteKWCIK7LyEiCU0fBLf2qD2hKI='; style-src 'sha256-XB41QTo+2V/jZRR5LQlVKQZKsUPhN7IGHkwZxOXgQos='; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 
 static u_char  ngx_http_omni_dashboard_head[] =
@@ -976,8 +976,9 @@ static u_char  ngx_http_omni_dashboard_tail[] =
     "    tr.appendChild(val(\"td\", \"\", key + \".rate\", r.rate, pct(r.rate, 2)));\n"
     "\n"
     "    if (r.hasLift) {\n"
-    "      tr.appendChild(val(\"td\", \"lift \" + (r.lift > 0 \? \"pos\" :\n"
-    "                                          r.lift < 0 \? \"neg\" : \"\"),\n"
+    "      /* colour only what the test supports: noise stays ink-coloured */\n"
+    "      tr.appendChild(val(\"td\", \"lift \" + (b[0] === \"win\" \? \"pos\" :\n"
+    "                                          b[0] === \"lose\" \? \"neg\" : \"\"),\n"
     "                         key + \".lift\", r.lift, signedPct(r.lift)));\n"
     "    } else {\n"
     "      tr.appendChild(el(\"td\", \"dim\", \"n/a\"));\n"
