@@ -25,8 +25,12 @@ _Static_assert(sizeof(omni_kpi_slot_t) == 192, "slot layout");
 _Static_assert(sizeof(struct omni_kpi_s) % OMNI_KPI_ALIGN == 0, "layout");
 
 
+static inline uint64_t omni_kpi_mix(uint64_t h, uint64_t w);
+static inline uint64_t omni_kpi_hash_part(uint64_t h, const uint8_t *p,
+    size_t len);
 static uint32_t omni_kpi_hash(omni_kpi_dim_e dim, omni_str_t name,
     omni_str_t variant);
+static inline int omni_kpi_equal(const char *a, const char *b, size_t len);
 static int omni_kpi_key_fits(omni_kpi_dim_e dim, omni_str_t name,
     omni_str_t variant);
 static int omni_kpi_slot_match(const omni_kpi_slot_t *s, uint32_t hash,
