@@ -10,7 +10,7 @@
 
 
 #define NGX_HTTP_OMNI_DASHBOARD_CSP                                   \
-    "default-src 'none'; script-src 'sha256-bdL/JsSCsYYTChULPteKWCIK7LyEiCU0fBLf2qD2hKI='; style-src 'sha256-XB41QTo+2V/jZRR5LQlVKQZKsUPhN7IGHkwZxOXgQos='; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'sha256-ZVmdsir4+hz0aauRWZCAGAdTOiNGmSfkv4LM3AHrz5o='; style-src 'sha256-XB41QTo+2V/jZRR5LQlVKQZKsUPhN7IGHkwZxOXgQos='; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 
 static u_char  ngx_http_omni_dashboard_head[] =
@@ -1129,7 +1129,7 @@ static u_char  ngx_http_omni_dashboard_tail[] =
     "\n"
     "  colour = { win: \"#059669\", lose: \"#dc2626\", flat: \"#d97706\",\n"
     "             wait: \"#94a3b8\" }[verdict(r)[0]];\n"
-    "  g = svg(\"g\", { \"data-k\": \"ci.\" + label });\n"
+    "  g = svg(\"g\", { \"data-k\": \"ci.\" + label, \"data-v\": r.hasLift \? r.lift : \"\" });\n"
     "\n"
     "  if (r.hasLiftCi) {\n"
     "    g.appendChild(svg(\"rect\", { x: ciX(scale, r.liftLo), y: y - 4,\n"

@@ -711,6 +711,13 @@ def test_dashboard_in_chromium():
         v.feed(dom)
         check_dashboard(st, v)
 
+        # the lines of the chart go through all 48 hours
+        for name in ("abandoned", "recovered"):
+            m = re.search(r'<path d="(M[^"]*)"[^>]*data-k="series\.%s"'
+                          % name, dom)
+            if not m or m.group(1).count("L") != 47:
+                raise Failure("the %s line does not have 48 points" % name)
+
         os.makedirs(ARTIFACTS, exist_ok=True)
         for name, size in (("dashboard.png", "1400,2160"),
                            ("dashboard-top.png", "1400,1000")):
@@ -770,6 +777,7 @@ def check_dashboard(st, v):
             same(base + "lift_lo", arm["lift_ci"][0])
             same(base + "lift_hi", arm["lift_ci"][1])
             same(base + "p", arm["p_value"])
+            same("ci.%s.%s" % (e["offer"], arm["variant"]), arm["lift"])
 
             if v.text[base + "lift"] != signed_pct(arm["lift"]):
                 raise Failure("%slift reads %r, expected %r"
