@@ -121,7 +121,8 @@ typedef struct omni_kpi_s  omni_kpi_t;
  * Where an event is counted: every non-empty field names a row.  A
  * variant is counted only with its offer; an experiment's holdout group
  * is counted as variant OMNI_KPI_HOLDOUT of the experiment's offer (and
- * left out of the offer's totals: it never saw the offer).
+ * left out of the offer's totals: it never saw the offer).  segments may
+ * be NULL when nsegments is 0.  The strings are only read during the call.
  */
 typedef struct {
     omni_str_t         offer;
