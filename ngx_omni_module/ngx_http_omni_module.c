@@ -10,11 +10,15 @@
 #define NGX_HTTP_OMNI_COOKIE_MAX_AGE  (365 * 24 * 60 * 60)
 
 
+static void *ngx_http_omni_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_omni_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_omni_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_omni_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_omni_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_omni_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_omni_init_process(ngx_cycle_t *cycle);
+static void ngx_http_omni_exit_master(ngx_cycle_t *cycle);
 
 static char *ngx_http_omni_secret(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -56,6 +60,48 @@ static ngx_command_t  ngx_http_omni_commands[] = {
       0,
       NULL },
 
+    { ngx_string("omni_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_omni_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_attribution_window"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_omni_attribution_window,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_omni_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_status_reset_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_omni_status_reset_token,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_dashboard"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_omni_dashboard,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_count"),
+      NGX_HTTP_LOC_CONF|NGX_HTTP_LIF_CONF|NGX_CONF_1MORE,
+      ngx_http_omni_count,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -64,8 +110,8 @@ static ngx_http_module_t  ngx_http_omni_module_ctx = {
     ngx_http_omni_preconfiguration,        /* preconfiguration */
     ngx_http_omni_init,                    /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_omni_create_main_conf,        /* create main configuration */
+    ngx_http_omni_init_main_conf,          /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -82,13 +128,41 @@ ngx_module_t  ngx_http_omni_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_omni_init_process,            /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
-    NULL,                                  /* exit master */
+    ngx_http_omni_exit_master,             /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+static void *
+ngx_http_omni_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_omni_main_conf_t  *omcf;
+
+    omcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_omni_main_conf_t));
+    if (omcf == NULL) {
+        return NULL;
+    }
+
+    omcf->kpi = ngx_http_omni_kpi_create_main_conf(cf);
+    if (omcf->kpi == NULL) {
+        return NULL;
+    }
+
+    return omcf;
+}
+
+
+static char *
+ngx_http_omni_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_omni_main_conf_t *omcf = conf;
+
+    return ngx_http_omni_kpi_init_main_conf(cf, omcf->kpi);
+}
 
 
 static void *
@@ -177,6 +251,12 @@ ngx_http_omni_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_omni_kpi_merge_loc_conf(cf, &prev->kpi, &conf->kpi)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
 }
 
@@ -191,7 +271,25 @@ ngx_http_omni_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_omni_init(ngx_conf_t *cf)
 {
+    if (ngx_http_omni_kpi_postconfiguration(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_omni_filter_init(cf);
+}
+
+
+static ngx_int_t
+ngx_http_omni_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_omni_kpi_init_process(cycle);
+}
+
+
+static void
+ngx_http_omni_exit_master(ngx_cycle_t *cycle)
+{
+    ngx_http_omni_kpi_exit_master(cycle);
 }
 
 

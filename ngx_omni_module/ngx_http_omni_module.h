@@ -15,6 +15,8 @@
 #include <omni/omni.h>
 #include <omni/cookie.h>
 
+#include "ngx_http_omni_kpi.h"
+
 
 #define NGX_HTTP_OMNI_SAMESITE_LAX     0
 #define NGX_HTTP_OMNI_SAMESITE_STRICT  1
@@ -35,7 +37,14 @@ typedef struct {
     ngx_str_t                 consent_value;
     ngx_flag_t                consent_gpc;
     ngx_flag_t                consent_dnt;
+
+    ngx_http_omni_kpi_loc_conf_t  *kpi;     /* set by KPI directives only */
 } ngx_http_omni_loc_conf_t;
+
+
+typedef struct {
+    ngx_http_omni_kpi_main_conf_t  *kpi;
+} ngx_http_omni_main_conf_t;
 
 
 /* Per-request state, kept on the main request and across redirects. */
