@@ -104,7 +104,8 @@ NGX_LD_OPT ?=
 $(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) \
            $(GLUE_SRCS) $(GLUE_HDRS)
 	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
-	cp $(BUILD)/nginx/objs/ngx_http_omni_module.so $@
+	@# a new inode: an nginx still running the old file keeps its mapping
+	cp $(BUILD)/nginx/objs/ngx_http_omni_module.so $@.tmp && mv -f $@.tmp $@
 
 
 # Tests
