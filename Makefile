@@ -104,7 +104,8 @@ NGX_LD_OPT ?=
 $(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) \
            $(GLUE_SRCS) $(GLUE_HDRS)
 	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
-	cp $(BUILD)/nginx/objs/ngx_http_omni_module.so $@
+	@# a new inode: an nginx still running the old file keeps its mapping
+	cp $(BUILD)/nginx/objs/ngx_http_omni_module.so $@.tmp && mv -f $@.tmp $@
 
 
 # Tests
@@ -180,6 +181,38 @@ $(BUILD)/bench/bench_decide: bench/bench_decide.c $(LIBOMNI)
 
 bench-decide: $(BUILD)/bench/bench_decide
 	$(BUILD)/bench/bench_decide $(BENCH_DECIDE_CALLS)
+
+
+# KPI counters: the cost of counting one request (bench/bench_kpi.c)
+
+.PHONY: bench-kpi
+
+$(BUILD)/bench/bench_kpi: bench/bench_kpi.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -lpthread -o $@
+
+bench-kpi: $(BUILD)/bench/bench_kpi
+	$(BUILD)/bench/bench_kpi -n 1000000
+	$(BUILD)/bench/bench_kpi -n 1000000 -t 2
+
+
+# The KPI end-to-end tests seed counters with a snapshot file written by
+# the core's own counting code.
+
+$(BUILD)/kpi-seed: tests/nginx/kpi_seed.c $(LIBOMNI)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
+
+e2e: $(BUILD)/kpi-seed
+
+
+# The dashboard page is embedded in the module as a generated header,
+# committed so that building never needs the generator: after editing
+# util/dashboard.html, run "make dashboard-html" and commit both.
+
+.PHONY: dashboard-html
+
+dashboard-html:
+	./util/gen-dashboard.py
 
 
 # The profile store: lookup latency, import throughput and bytes per

@@ -10,11 +10,15 @@
 #define NGX_HTTP_OMNI_COOKIE_MAX_AGE  (365 * 24 * 60 * 60)
 
 
+static void *ngx_http_omni_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_omni_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_omni_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_omni_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_omni_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_omni_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_omni_init_process(ngx_cycle_t *cycle);
+static void ngx_http_omni_exit_master(ngx_cycle_t *cycle);
 
 static char *ngx_http_omni_secret(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -25,9 +29,6 @@ static char *ngx_http_omni_consent(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_omni_valid_token(ngx_str_t *s);
 
-static void *ngx_http_omni_create_main_conf(ngx_conf_t *cf);
-static char *ngx_http_omni_init_main_conf(ngx_conf_t *cf, void *conf);
-static ngx_int_t ngx_http_omni_init_process(ngx_cycle_t *cycle);
 static void ngx_http_omni_exit_process(ngx_cycle_t *cycle);
 
 
@@ -75,6 +76,48 @@ static ngx_command_t  ngx_http_omni_commands[] = {
       offsetof(ngx_http_omni_main_conf_t, store_check),
       NULL },
 
+    { ngx_string("omni_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_omni_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_attribution_window"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_omni_attribution_window,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_omni_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_status_reset_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_omni_status_reset_token,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_dashboard"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_omni_dashboard,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_count"),
+      NGX_HTTP_LOC_CONF|NGX_HTTP_LIF_CONF|NGX_CONF_1MORE,
+      ngx_http_omni_count,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -105,9 +148,52 @@ ngx_module_t  ngx_http_omni_module = {
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_omni_exit_process,            /* exit process */
-    NULL,                                  /* exit master */
+    ngx_http_omni_exit_master,             /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+static void *
+ngx_http_omni_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_omni_main_conf_t  *omcf;
+
+    omcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_omni_main_conf_t));
+    if (omcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     omcf->store_dir = { 0, NULL };
+     *     omcf->store = NULL;
+     *     omcf->tracking = 0;
+     */
+
+    omcf->kpi = ngx_http_omni_kpi_create_main_conf(cf);
+    if (omcf->kpi == NULL) {
+        return NULL;
+    }
+
+    omcf->store_map_size = NGX_CONF_UNSET_SIZE;
+    omcf->store_check = NGX_CONF_UNSET_MSEC;
+
+    return omcf;
+}
+
+
+static char *
+ngx_http_omni_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_omni_main_conf_t *omcf = conf;
+
+    if (ngx_http_omni_store_init_main_conf(cf, omcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_omni_kpi_init_main_conf(cf, omcf->kpi);
+}
 
 
 static void *
@@ -196,6 +282,12 @@ ngx_http_omni_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_omni_kpi_merge_loc_conf(cf, &prev->kpi, &conf->kpi)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     return NGX_CONF_OK;
 }
 
@@ -210,7 +302,47 @@ ngx_http_omni_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_omni_init(ngx_conf_t *cf)
 {
+    if (ngx_http_omni_kpi_postconfiguration(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_omni_filter_init(cf);
+}
+
+
+/*
+ * Per-worker resources are opened here, after fork(), and never in the
+ * master: an LMDB environment must not be used across fork().  Helper
+ * processes (cache manager and loader) do not serve requests.
+ */
+
+static ngx_int_t
+ngx_http_omni_init_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_omni_kpi_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_cycle_get_module_main_conf(cycle, ngx_http_omni_module)
+        == NULL)
+    {
+        return NGX_OK;
+    }
+
+    return ngx_http_omni_store_init_process(cycle);
+}
+
+
+static void
+ngx_http_omni_exit_master(ngx_cycle_t *cycle)
+{
+    ngx_http_omni_kpi_exit_master(cycle);
 }
 
 
@@ -553,65 +685,6 @@ ngx_http_omni_valid_token(ngx_str_t *s)
     }
 
     return NGX_OK;
-}
-
-
-static void *
-ngx_http_omni_create_main_conf(ngx_conf_t *cf)
-{
-    ngx_http_omni_main_conf_t  *omcf;
-
-    omcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_omni_main_conf_t));
-    if (omcf == NULL) {
-        return NULL;
-    }
-
-    /*
-     * set by ngx_pcalloc():
-     *
-     *     omcf->store_dir = { 0, NULL };
-     *     omcf->store = NULL;
-     *     omcf->tracking = 0;
-     */
-
-    omcf->store_map_size = NGX_CONF_UNSET_SIZE;
-    omcf->store_check = NGX_CONF_UNSET_MSEC;
-
-    return omcf;
-}
-
-
-static char *
-ngx_http_omni_init_main_conf(ngx_conf_t *cf, void *conf)
-{
-    ngx_http_omni_main_conf_t *omcf = conf;
-
-    return ngx_http_omni_store_init_main_conf(cf, omcf);
-}
-
-
-/*
- * Per-worker resources are opened here, after fork(), and never in the
- * master: an LMDB environment must not be used across fork().  Helper
- * processes (cache manager and loader) do not serve requests.
- */
-
-static ngx_int_t
-ngx_http_omni_init_process(ngx_cycle_t *cycle)
-{
-    if (ngx_process != NGX_PROCESS_WORKER
-        && ngx_process != NGX_PROCESS_SINGLE)
-    {
-        return NGX_OK;
-    }
-
-    if (ngx_http_cycle_get_module_main_conf(cycle, ngx_http_omni_module)
-        == NULL)
-    {
-        return NGX_OK;
-    }
-
-    return ngx_http_omni_store_init_process(cycle);
 }
 
 

@@ -16,6 +16,8 @@
 #include <omni/cookie.h>
 #include <omni/store.h>
 
+#include "ngx_http_omni_kpi.h"
+
 
 #define NGX_HTTP_OMNI_SAMESITE_LAX     0
 #define NGX_HTTP_OMNI_SAMESITE_STRICT  1
@@ -36,7 +38,28 @@ typedef struct {
     ngx_str_t                 consent_value;
     ngx_flag_t                consent_gpc;
     ngx_flag_t                consent_dnt;
+
+    ngx_http_omni_kpi_loc_conf_t  *kpi;     /* set by KPI directives only */
 } ngx_http_omni_loc_conf_t;
+
+
+typedef struct {
+    ngx_http_omni_kpi_main_conf_t  *kpi;
+
+    /* the profile store (ngx_http_omni_store.c) */
+    ngx_str_t                 store_dir;      /* omni_store DIR */
+    size_t                    store_map_size;
+    ngx_msec_t                store_check;
+
+    /* per worker, from init_process on */
+    omni_store_t             *store;
+    ngx_flag_t                tracking;       /* the activity store is
+                                                 open and writable; may
+                                                 turn on at run time */
+    ngx_event_t               store_event;
+    time_t                    store_logged;
+    ngx_uint_t                store_suppressed;
+} ngx_http_omni_main_conf_t;
 
 
 /* Per-request state, kept on the main request and across redirects. */
@@ -73,22 +96,6 @@ ngx_int_t ngx_http_omni_filter_init(ngx_conf_t *cf);
 
 
 /* the profile store (ngx_http_omni_store.c) */
-
-typedef struct {
-    ngx_str_t                 store_dir;      /* omni_store DIR */
-    size_t                    store_map_size;
-    ngx_msec_t                store_check;
-
-    /* per worker, from init_process on */
-    omni_store_t             *store;
-    ngx_flag_t                tracking;       /* the activity store is
-                                                 open and writable; may
-                                                 turn on at run time */
-    ngx_event_t               store_event;
-    time_t                    store_logged;
-    ngx_uint_t                store_suppressed;
-} ngx_http_omni_main_conf_t;
-
 
 /*
  * The visitor's activity record and the linked customer's profile, read

@@ -335,11 +335,17 @@ class Nginx:
         raise Failure("nginx did not stop within %ds" % timeout)
 
     def kill(self):
+        """SIGKILL, master first: a master left alive would respawn the
+        workers it lost."""
         pid = self.pid()
         if pid and alive(pid):
-            for w in self.worker_pids():
-                os.kill(w, signal.SIGKILL)
+            workers = self.worker_pids()
             os.kill(pid, signal.SIGKILL)
+            for w in workers:
+                try:
+                    os.kill(w, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
     def request(self, raw, timeout=10):
         return http(self.port, raw, timeout)
