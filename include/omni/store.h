@@ -192,7 +192,9 @@ int omni_store_snapshot(omni_store_t *s, omni_store_env_e env,
  * another thread than the lookups (one batch at a time per store).
  *
  * get() returns the visitor's record as of the batch; its strings point
- * into the map and stay valid until the next write in the batch.  put()
+ * into the map and stay valid until the next write in the batch
+ * (OMNI_ENOTFOUND: none; a decode error: the record is unreadable, start
+ * from omni_activity_init()).  put()
  * encodes and stores a view (which may point into the map) and keeps the
  * customers index in step with its customer_id.  link() sets a visitor's
  * customer, creating the record if needed.  After a failed write the
