@@ -23,6 +23,8 @@ static const omnictl_verb_t  omnictl_verbs[] = {
     { "snapshot", "a compact copy of the profiles, to ship to other edges",
       omnictl_snapshot },
     { "link", "link a visitor to a customer", omnictl_link },
+    { "decide", "the offer a visitor or customer gets, and why",
+      omnictl_decide },
     { NULL, NULL, NULL }
 };
 

@@ -7,6 +7,9 @@
 #define OMNICTL_H_INCLUDED
 
 
+#include <stdio.h>
+
+
 #define OMNICTL_OK      0
 #define OMNICTL_EDATA   1
 #define OMNICTL_EUSAGE  2
@@ -21,6 +24,10 @@ typedef struct {
 
 int omnictl_gen_secret(int argc, char **argv);
 int omnictl_check_campaigns(int argc, char **argv);
+int omnictl_decide(int argc, char **argv);
+
+/* reads a whole stream, at most max bytes; NULL on error or when longer */
+char *omnictl_read_all(FILE *f, size_t max, size_t *len);
 
 /* true when argv holds -h or --help */
 int omnictl_wants_help(int argc, char **argv);
