@@ -45,7 +45,8 @@ omni_beacon_parse(omni_beacon_t *b, const void *body, size_t len,
         return omni_beacon_fail(b, OMNI_EINVAL, "empty body");
     }
 
-    root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+    root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                      &err);
     if (root == NULL) {
         /* err.text may quote the input: only the position is reported */
         return omni_beacon_fail(b, OMNI_EINVAL,

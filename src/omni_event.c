@@ -325,14 +325,13 @@ omni_event_parse_header(const char *value, size_t len, omni_event_t *ev,
             goto failed;
         }
 
-        rc = omni_parse_param(ev, key, (size_t) (kend - key), val,
-                              (size_t) (vend - val), &seen, &why);
-        if (rc != OMNI_OK) {
+        if (omni_parse_param(ev, key, (size_t) (kend - key), val,
+                             (size_t) (vend - val), &seen, &why)
+            != OMNI_OK)
+        {
             goto failed;
         }
     }
-
-    rc = OMNI_EINVAL;
 
     switch (ev->type) {
 
