@@ -1068,6 +1068,11 @@ omni_same_site(const char *ref, size_t rlen, const char *host, size_t hlen)
         return 1;
     }
 
+    /* a parent counts down to a registered name, not to a bare TLD */
+    if (rlen < hlen && memchr(ref, '.', rlen) == NULL) {
+        return 0;
+    }
+
     longer = rlen > hlen ? ref : host;
 
     return longer[(rlen > hlen ? rlen : hlen) - n - 1] == '.';
