@@ -167,3 +167,16 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+
+# Tracking core microbenchmark: ns per parse, classification and queue
+# append, and merge throughput.
+
+.PHONY: bench-track
+
+$(BUILD)/bench/bench_track: bench/bench_track.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
+
+bench-track: $(BUILD)/bench/bench_track
+	$(BUILD)/bench/bench_track

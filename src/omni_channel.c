@@ -719,9 +719,12 @@ omni_channel_classify(const omni_channel_rules_t *rules,
             continue;
         }
 
-        if (click == NULL) {
+        /* click ids are 4 to 9 bytes: most parameters stop here */
+        if (click == NULL && klen >= 4 && klen <= 9) {
             for (c = omni_click_ids; c->name; c++) {
-                if (omni_eq(key, klen, c->name)) {
+                if (omni_lower(key[0]) == c->name[0]
+                    && omni_eq(key, klen, c->name))
+                {
                     click = c;
                     break;
                 }
