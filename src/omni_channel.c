@@ -270,6 +270,7 @@ static int omni_rules_grow(omni_channel_rules_t *rules);
 static int omni_rules_lookup(const omni_channel_rules_t *rules,
     const char *host, size_t len, unsigned app, omni_channel_e *channel);
 static size_t omni_utm_decode(const char *p, size_t len, char *dst);
+static void omni_utf8_fix(char *p, size_t n);
 static size_t omni_referer_host(const omni_str_t *referer, char *dst,
     unsigned *app);
 static int omni_same_site(const char *ref, size_t rlen, const char *host,
@@ -926,7 +927,71 @@ omni_utm_decode(const char *p, size_t len, char *dst)
         dst[n++] = (char) c;
     }
 
+    /* records are exported as JSON, which must be valid UTF-8 */
+    omni_utf8_fix(dst, n);
+
     return n;
+}
+
+
+/* every byte that does not start a well-formed sequence becomes "?" */
+
+static void
+omni_utf8_fix(char *p, size_t n)
+{
+    size_t   i, k, len;
+    uint8_t  c, lo, hi;
+
+    i = 0;
+
+    while (i < n) {
+        c = (uint8_t) p[i];
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+
+        lo = 0x80;
+        hi = 0xbf;
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            lo = (c == 0xe0) ? 0xa0 : 0x80;     /* overlong */
+            hi = (c == 0xed) ? 0x9f : 0xbf;     /* surrogates */
+
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            lo = (c == 0xf0) ? 0x90 : 0x80;     /* overlong */
+            hi = (c == 0xf4) ? 0x8f : 0xbf;     /* over U+10FFFF */
+
+        } else {
+            len = 0;
+        }
+
+        if (len == 0 || i + len > n
+            || (uint8_t) p[i + 1] < lo || (uint8_t) p[i + 1] > hi)
+        {
+            p[i++] = '?';
+            continue;
+        }
+
+        for (k = 2; k < len; k++) {
+            if (((uint8_t) p[i + k] & 0xc0) != 0x80) {
+                break;
+            }
+        }
+
+        if (k < len) {
+            p[i++] = '?';
+            continue;
+        }
+
+        i += len;
+    }
 }
 
 
@@ -1006,8 +1071,9 @@ omni_referer_host(const omni_str_t *referer, char *dst, unsigned *app)
         return 0;
     }
 
+    /* browsers send international names in punycode: ASCII only */
     for (p = host; p < hend; p++) {
-        if ((uint8_t) *p <= 0x20 || *p == 0x7f) {
+        if ((uint8_t) *p <= 0x20 || (uint8_t) *p >= 0x7f) {
             return 0;
         }
 

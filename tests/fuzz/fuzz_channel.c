@@ -13,6 +13,33 @@ static omni_channel_rules_t  *rules;
 static unsigned               runs;
 
 
+/* well-formed UTF-8, by the same rules as the classifier's repair */
+static int
+utf8(omni_str_t s)
+{
+    size_t          i, k, len;
+    const uint8_t  *p = (const uint8_t *) s.data;
+
+    for (i = 0; i < s.len; i += len) {
+        len = p[i] < 0x80 ? 1 : p[i] >= 0xc2 && p[i] <= 0xdf ? 2
+              : p[i] >= 0xe0 && p[i] <= 0xef ? 3
+              : p[i] >= 0xf0 && p[i] <= 0xf4 ? 4 : 0;
+
+        if (len == 0 || i + len > s.len) {
+            return 0;
+        }
+
+        for (k = 1; k < len; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                return 0;
+            }
+        }
+    }
+
+    return 1;
+}
+
+
 static int
 inside(omni_str_t s, const char *buf)
 {
@@ -72,7 +99,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         || t.source.len > OMNI_HOST_MAX || t.medium.len > OMNI_UTM_MAX
         || t.campaign.len > OMNI_UTM_MAX
         || !inside(t.source, buf) || !inside(t.medium, buf)
-        || !inside(t.campaign, buf))
+        || !inside(t.campaign, buf)
+        || !utf8(t.source) || !utf8(t.medium) || !utf8(t.campaign))
     {
         abort();
     }

@@ -206,6 +206,13 @@ test_utm_decoding(void **state)
         { "xutm_medium=email&utm_mediumx=email", NULL, OMNI_CHANNEL_DIRECT,
           "", NULL, NULL },
         { "UTM_MEDIUM=email", NULL, OMNI_CHANNEL_EMAIL, NULL, NULL, NULL },
+        /* not UTF-8: each bad byte becomes "?" */
+        { "utm_medium=email&utm_campaign=a%FFb%C3", NULL,
+          OMNI_CHANNEL_EMAIL, NULL, NULL, "a?b?" },
+        { "utm_medium=email&utm_campaign=%C0%AF%ED%A0%80%F4%90%80%80", NULL,
+          OMNI_CHANNEL_EMAIL, NULL, NULL, "?????????" },
+        { "utm_medium=email&utm_campaign=%E2%82x%F0%9F%98%80", NULL,
+          OMNI_CHANNEL_EMAIL, NULL, NULL, "??x\xf0\x9f\x98\x80" },
     };
 
     (void) state;
@@ -432,6 +439,10 @@ test_direct_and_same_site(void **state)
         { NULL, "https:///path", OMNI_CHANNEL_DIRECT, NULL, NULL, NULL },
         { NULL, "//www.google.com/", OMNI_CHANNEL_DIRECT, NULL, NULL, NULL },
         { NULL, "https://bad host/", OMNI_CHANNEL_DIRECT, NULL, NULL, NULL },
+        { NULL, "https://b\xc3\xbc" "cher.example/", OMNI_CHANNEL_DIRECT, NULL,
+          NULL, NULL },
+        { NULL, "https://xn--bcher-kva.example/", OMNI_CHANNEL_REFERRAL,
+          "xn--bcher-kva.example", NULL, NULL },
         /* the site itself: no new touch */
         { NULL, "https://shop.example/cart", OMNI_CHANNEL_NONE, "", "", "" },
         { NULL, "http://SHOP.example:8080/", OMNI_CHANNEL_NONE, NULL, NULL,
