@@ -21,6 +21,12 @@
 #define OMNI_RULE_WILDCARD   0x01
 #define OMNI_RULE_OWNED      0x02
 
+/* what a User-Agent has shown so far */
+#define OMNI_UA_TABLET       0x01
+#define OMNI_UA_ANDROID      0x02
+#define OMNI_UA_MOBI         0x04
+#define OMNI_UA_PHONE        0x08
+
 
 typedef struct {
     const char      *key;               /* lower case; NULL: free slot */
@@ -277,6 +283,7 @@ static int omni_same_site(const char *ref, size_t rlen, const char *host,
     size_t hlen);
 static omni_channel_e omni_source_channel(const omni_channel_rules_t *rules,
     const char *p, size_t len);
+static int omni_ua_at(const char *p, size_t len, size_t i, const char *lit);
 
 
 /* channel names */
@@ -1181,14 +1188,6 @@ omni_eq(const char *p, size_t len, const char *lit)
 
 
 /* device class */
-
-static int omni_ua_at(const char *p, size_t len, size_t i, const char *lit);
-
-#define OMNI_UA_TABLET     0x01
-#define OMNI_UA_ANDROID    0x02
-#define OMNI_UA_MOBI       0x04
-#define OMNI_UA_PHONE      0x08
-
 
 omni_device_e
 omni_device_classify(const char *ua, size_t len)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omni/merge.h>
 #include <omni/queue.h>
 #include <omni/wire.h>
 
@@ -315,6 +316,29 @@ omni_batch_event(const omni_batch_t *b, size_t pos, omni_id_t *visitor,
     }
 
     return OMNI_OK;
+}
+
+
+void
+omni_batch_merge_run(const omni_batch_t *b, const omni_batch_run_t *run,
+    omni_activity_t *a, int64_t visit_timeout, size_t *skipped)
+{
+    size_t        k, n;
+    omni_event_t  ev;
+
+    n = 0;
+
+    for (k = run->first; k < run->first + run->n; k++) {
+        if (omni_batch_event(b, k, NULL, &ev) != OMNI_OK
+            || omni_merge_event(a, &ev, visit_timeout) != OMNI_OK)
+        {
+            n++;
+        }
+    }
+
+    if (skipped != NULL) {
+        *skipped += n;
+    }
 }
 
 

@@ -11,9 +11,10 @@
  *     -------------------                 ------------
  *     omni_queue_push() ...
  *     b = omni_queue_take()   ------->    omni_batch_group(b)
- *     omni_queue_push() ...               for each visitor run:
- *                                             read, decode, merge, encode,
- *                                             write
+ *     omni_queue_push() ...               for each omni_batch_next_run():
+ *                                             read and decode the record,
+ *                                             omni_batch_merge_run(),
+ *                                             encode and write it
  *     omni_queue_release(b)   <-------    done
  *
  * Threads: every omni_queue_* call is made by the worker thread only; a
@@ -30,6 +31,7 @@
 #include <omni/omni.h>
 #include <omni/cookie.h>
 #include <omni/event.h>
+#include <omni/activity.h>
 
 
 #define OMNI_QUEUE_MIN_SIZE       65536         /* bytes per batch */
@@ -114,6 +116,16 @@ int omni_batch_next_run(const omni_batch_t *b, size_t *pos,
  */
 int omni_batch_event(const omni_batch_t *b, size_t pos, omni_id_t *visitor,
     omni_event_t *ev);
+
+/*
+ * Merges the events of a run into *a, oldest first, with
+ * omni_merge_event(); an event that does not decode or merge is skipped
+ * and counted in *skipped (which may be NULL).  The merged view's strings
+ * point into the batch and into whatever *a pointed to before (see
+ * merge.h): encode it before either goes.
+ */
+void omni_batch_merge_run(const omni_batch_t *b, const omni_batch_run_t *run,
+    omni_activity_t *a, int64_t visit_timeout, size_t *skipped);
 
 
 #endif /* OMNI_QUEUE_H_INCLUDED */

@@ -396,7 +396,7 @@ test_group(void **state)
 static void
 test_flush_merge(void **state)
 {
-    size_t            pos, k;
+    size_t            pos, k, skipped;
     omni_id_t         id;
     omni_event_t      ev, out;
     omni_batch_t     *b;
@@ -437,6 +437,32 @@ test_flush_merge(void **state)
         assert_true(a.cart_value == 500);
         assert_int_equal(a.visits, 1);
     }
+
+    omni_queue_release(q, b);
+
+    /* the same with omni_batch_merge_run(); a bad event is skipped */
+    for (k = 0; k < 4; k++) {
+        visitor(&id, 9);
+        omni_event_init(&ev, k == 2 ? OMNI_EVENT_LINK : OMNI_EVENT_VIEW,
+                        1700000000 + (int64_t) k);
+        ev.item = str(k % 2 ? "A" : "B");
+        assert_int_equal(omni_queue_push(q, &id, &ev), OMNI_OK);
+    }
+
+    b = omni_queue_take(q);
+    omni_batch_group(b);
+    pos = 0;
+    assert_int_equal(omni_batch_next_run(b, &pos, &run), OMNI_OK);
+    assert_int_equal(run.n, 4);
+
+    memset(&a, 0, sizeof(a));
+    skipped = 0;
+    omni_batch_merge_run(b, &run, &a, OMNI_VISIT_TIMEOUT_DEFAULT, &skipped);
+    assert_int_equal(skipped, 1);               /* a link without customer */
+    assert_int_equal(a.nviewed, 2);
+    assert_int_equal(a.viewed[0].data[0], 'A');
+    assert_true(a.last_seen == 1700000003);
+    omni_batch_merge_run(b, &run, &a, OMNI_VISIT_TIMEOUT_DEFAULT, NULL);
 
     omni_queue_release(q, b);
     omni_queue_free(q);
