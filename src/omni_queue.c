@@ -195,6 +195,11 @@ omni_queue_take(omni_queue_t *q)
 void
 omni_queue_release(omni_queue_t *q, omni_batch_t *b)
 {
+    /* only the batch that is out can come back, and only once */
+    if (b == NULL || q->spare != NULL || b == q->fill) {
+        return;
+    }
+
     b->len = 0;
     b->n = 0;
     q->spare = b;

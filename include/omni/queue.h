@@ -85,7 +85,10 @@ void omni_queue_stats(const omni_queue_t *q, omni_queue_stats_t *stats);
  * empty or the previous batch has not been released yet.
  */
 omni_batch_t *omni_queue_take(omni_queue_t *q);
-/* Gives a flushed batch back (emptied) to the worker. */
+/*
+ * Gives a flushed batch back (emptied) to the worker.  Anything but the
+ * batch that is out (NULL, a second release) is ignored.
+ */
 void omni_queue_release(omni_queue_t *q, omni_batch_t *b);
 
 

@@ -274,6 +274,11 @@ test_full_and_double_buffer(void **state)
 
     omni_queue_release(q, b);
 
+    /* a second release, or of the filling batch, changes nothing */
+    omni_queue_release(q, b);
+    omni_queue_release(q, NULL);
+    assert_int_equal(omni_queue_pending(q), 1);
+
     b2 = omni_queue_take(q);
     assert_non_null(b2);
     assert_true(b2 != b);
@@ -281,6 +286,8 @@ test_full_and_double_buffer(void **state)
 
     /* the released batch came back empty and is the filling one now */
     assert_int_equal(omni_queue_pending(q), 0);
+    omni_queue_release(q, b);
+    assert_null(omni_queue_take(q));
     assert_int_equal(omni_queue_push(q, &id, &ev), OMNI_OK);
     omni_queue_release(q, b2);
     b = omni_queue_take(q);
