@@ -153,7 +153,9 @@ int omni_money_parse(const char *p, size_t len, int64_t *cents);
  * fields are ignored.  Every event gets the time "now": a browser's clock
  * is not trusted.
  *
- * The events point into b->json, which omni_beacon_free() releases.
+ * The events point into b->json, which omni_beacon_free() releases.  The
+ * struct is about 17 KB: allocate it (from the request's pool), do not put
+ * it on a worker's stack.
  */
 typedef struct {
     void          *json;                /* the parsed document (json_t) */
