@@ -679,7 +679,7 @@ omni_channel_classify(const omni_channel_rules_t *rules,
     /* the query string: utm values (first of each wins) and click ids */
 
     p = req->args.data;
-    end = p + req->args.len;
+    end = (p != NULL) ? p + req->args.len : NULL;
 
     while (p != NULL && p < end) {
         key = p;
