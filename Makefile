@@ -8,7 +8,7 @@
 #   make bench      benchmarks against plain nginx
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
 
-NGINX        ?= /usr/sbin/nginx
+NGINX_BIN    ?= /usr/sbin/nginx
 NGX_SRC      ?= /usr/share/nginx/src
 BUILD        ?= build
 PREFIX       ?= /usr/local
@@ -41,9 +41,6 @@ OMNICTL       = $(BUILD)/omnictl
 UNIT_BINS     = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 UNIT_SAN_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-san/%)
 FUZZ_BINS     = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-
-export NGINX
-
 
 all: $(MODULE) $(LIBOMNI) $(OMNICTL)
 
@@ -131,8 +128,8 @@ unit-san: $(UNIT_SAN_BINS)
 	    ./util/run-unit.sh $(UNIT_SAN_BINS)
 
 e2e: $(MODULE) $(OMNICTL)
-	python3 tests/nginx/run.py --module $(MODULE) --omnictl $(OMNICTL) \
-	    $(E2E_ARGS)
+	python3 tests/nginx/run.py --nginx $(NGINX_BIN) --module $(MODULE) \
+	    --omnictl $(OMNICTL) $(E2E_ARGS)
 
 test: deps
 	$(MAKE) all
