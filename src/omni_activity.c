@@ -39,24 +39,7 @@ static uint32_t omni_read_u32(omni_reader_t *r);
 static int omni_id_ok(omni_str_t s);
 
 
-static const char  *omni_channel_names[] = {
-    "none",
-    "direct",
-    "search",
-    "paid_search",
-    "social",
-    "paid_social",
-    "email",
-    "sms",
-    "push",
-    "display",
-    "affiliate",
-    "referral"
-};
 
-/* one name per channel: a channel added without a name fails to build */
-typedef char  omni_channel_names_complete[
-    sizeof(omni_channel_names) / sizeof(char *) == OMNI_CHANNEL_MAX ? 1 : -1];
 
 
 void
@@ -449,32 +432,4 @@ omni_activity_has_viewed(const omni_activity_t *a, const char *item,
     }
 
     return 0;
-}
-
-
-const char *
-omni_channel_name(omni_channel_e channel)
-{
-    if ((unsigned) channel >= OMNI_CHANNEL_MAX) {
-        return omni_channel_names[OMNI_CHANNEL_NONE];
-    }
-
-    return omni_channel_names[channel];
-}
-
-
-omni_channel_e
-omni_channel_by_name(const char *name, size_t len)
-{
-    size_t  i;
-
-    for (i = 1; i < OMNI_CHANNEL_MAX; i++) {
-        if (strlen(omni_channel_names[i]) == len
-            && memcmp(omni_channel_names[i], name, len) == 0)
-        {
-            return (omni_channel_e) i;
-        }
-    }
-
-    return OMNI_CHANNEL_NONE;
 }
