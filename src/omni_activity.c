@@ -20,6 +20,10 @@
  *       str offer, uint day, today, visit, this_visit (32 bits each)
  *     str   last_offer, last_variant   0..OMNI_KEY_MAX
  *     int   last_offer_at
+ *   and, only when one of them is set (so that a record without them is
+ *   byte for byte what it was before they existed):
+ *     str   last_order             0..OMNI_KEY_MAX
+ *     int   abandoned_at
  *
  * where a touch is: uint channel (below OMNI_CHANNEL_MAX), str source,
  * medium, campaign (0..OMNI_SHORT_MAX), int at.  Item and offer ids are
@@ -161,6 +165,17 @@ omni_activity_decode(const void *data, size_t len, omni_activity_t *a)
 
     bad |= !omni_text_ok(a->last_offer) || !omni_text_ok(a->last_variant);
 
+    a->last_order.data = NULL;
+    a->last_order.len = 0;
+    a->abandoned_at = 0;
+
+    if (!r.error && omni_reader_left(&r) != 0) {
+        a->last_order = omni_read_str(&r, OMNI_KEY_MAX);
+        a->abandoned_at = omni_read_int(&r);
+
+        bad |= !omni_text_ok(a->last_order);
+    }
+
     if (r.error || bad || omni_reader_left(&r) != 0) {
         return OMNI_EINVAL;
     }
@@ -187,13 +202,14 @@ omni_activity_encode(const omni_activity_t *a, void *buf, size_t size,
         || a->nimpressions > OMNI_ACT_MAX_IMPRESSIONS
         || a->customer_id.len > OMNI_KEY_MAX
         || a->last_offer.len > OMNI_KEY_MAX
-        || a->last_variant.len > OMNI_KEY_MAX)
+        || a->last_variant.len > OMNI_KEY_MAX
+        || a->last_order.len > OMNI_KEY_MAX)
     {
         return OMNI_ETOOBIG;
     }
 
     if (!omni_text_ok(a->customer_id) || !omni_text_ok(a->last_offer)
-        || !omni_text_ok(a->last_variant))
+        || !omni_text_ok(a->last_variant) || !omni_text_ok(a->last_order))
     {
         return OMNI_EINVAL;
     }
@@ -299,6 +315,11 @@ omni_activity_encode(const omni_activity_t *a, void *buf, size_t size,
     omni_write_str(&w, a->last_variant);
     omni_write_int(&w, a->last_offer_at);
 
+    if (a->last_order.len || a->abandoned_at) {
+        omni_write_str(&w, a->last_order);
+        omni_write_int(&w, a->abandoned_at);
+    }
+
     return omni_frame_end(&w, buf, len);
 }
 
@@ -391,6 +412,10 @@ omni_activity_abandoned(const omni_activity_t *a, int64_t now,
     /* a purchase after the last cart change closes the cart */
     if (a->last_purchase != 0 && a->last_purchase >= a->cart_updated) {
         return 0;
+    }
+
+    if (a->abandoned_at != 0) {
+        return 1;
     }
 
     last = a->last_seen > a->cart_updated ? a->last_seen : a->cart_updated;
