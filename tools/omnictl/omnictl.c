@@ -21,6 +21,10 @@ static const omnictl_verb_t  omnictl_verbs[] = {
     { "snapshot", "a compact copy of the profiles, to ship to other edges",
       omnictl_snapshot },
     { "link", "link a visitor to a customer", omnictl_link },
+    { "abandoned", "visitors who left items in their cart, as JSON lines",
+      omnictl_abandoned },
+    { "activity", "every visitor's activity record, or totals",
+      omnictl_activity },
     { NULL, NULL, NULL }
 };
 
