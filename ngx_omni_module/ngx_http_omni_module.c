@@ -25,6 +25,11 @@ static char *ngx_http_omni_consent(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_omni_valid_token(ngx_str_t *s);
 
+static void *ngx_http_omni_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_omni_init_main_conf(ngx_conf_t *cf, void *conf);
+static ngx_int_t ngx_http_omni_init_process(ngx_cycle_t *cycle);
+static void ngx_http_omni_exit_process(ngx_cycle_t *cycle);
+
 
 static ngx_command_t  ngx_http_omni_commands[] = {
 
@@ -56,6 +61,20 @@ static ngx_command_t  ngx_http_omni_commands[] = {
       0,
       NULL },
 
+    { ngx_string("omni_store"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_omni_store_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_store_check"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_omni_main_conf_t, store_check),
+      NULL },
+
       ngx_null_command
 };
 
@@ -64,8 +83,8 @@ static ngx_http_module_t  ngx_http_omni_module_ctx = {
     ngx_http_omni_preconfiguration,        /* preconfiguration */
     ngx_http_omni_init,                    /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_omni_create_main_conf,        /* create main configuration */
+    ngx_http_omni_init_main_conf,          /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -82,10 +101,10 @@ ngx_module_t  ngx_http_omni_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_omni_init_process,            /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_omni_exit_process,            /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -534,4 +553,76 @@ ngx_http_omni_valid_token(ngx_str_t *s)
     }
 
     return NGX_OK;
+}
+
+
+static void *
+ngx_http_omni_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_omni_main_conf_t  *omcf;
+
+    omcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_omni_main_conf_t));
+    if (omcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     omcf->store_dir = { 0, NULL };
+     *     omcf->store = NULL;
+     *     omcf->tracking = 0;
+     */
+
+    omcf->store_map_size = NGX_CONF_UNSET_SIZE;
+    omcf->store_check = NGX_CONF_UNSET_MSEC;
+
+    return omcf;
+}
+
+
+static char *
+ngx_http_omni_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_omni_main_conf_t *omcf = conf;
+
+    return ngx_http_omni_store_init_main_conf(cf, omcf);
+}
+
+
+/*
+ * Per-worker resources are opened here, after fork(), and never in the
+ * master: an LMDB environment must not be used across fork().  Helper
+ * processes (cache manager and loader) do not serve requests.
+ */
+
+static ngx_int_t
+ngx_http_omni_init_process(ngx_cycle_t *cycle)
+{
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_cycle_get_module_main_conf(cycle, ngx_http_omni_module)
+        == NULL)
+    {
+        return NGX_OK;
+    }
+
+    return ngx_http_omni_store_init_process(cycle);
+}
+
+
+static void
+ngx_http_omni_exit_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_cycle_get_module_main_conf(cycle, ngx_http_omni_module)
+        == NULL)
+    {
+        return;
+    }
+
+    ngx_http_omni_store_exit_process(cycle);
 }

@@ -14,6 +14,7 @@
 
 #include <omni/omni.h>
 #include <omni/cookie.h>
+#include <omni/store.h>
 
 
 #define NGX_HTTP_OMNI_SAMESITE_LAX     0
@@ -51,6 +52,11 @@ typedef struct {
     unsigned                  send_cookie:1;
     unsigned                  expire_cookie:1;
     unsigned                  cookie_sent:1;
+
+    /* the store lookup (ngx_http_omni_lookup): NULL when there is none */
+    omni_profile_t           *profile;
+    omni_activity_t          *activity;
+    unsigned                  looked_up:1;
 } ngx_http_omni_ctx_t;
 
 
@@ -64,6 +70,42 @@ ngx_table_elt_t *ngx_http_omni_find_header(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_omni_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_omni_filter_init(ngx_conf_t *cf);
+
+
+/* the profile store (ngx_http_omni_store.c) */
+
+typedef struct {
+    ngx_str_t                 store_dir;      /* omni_store DIR */
+    size_t                    store_map_size;
+    ngx_msec_t                store_check;
+
+    /* per worker, from init_process on */
+    omni_store_t             *store;
+    ngx_flag_t                tracking;       /* the activity store is
+                                                 writable: tracking on */
+    ngx_event_t               store_event;
+    time_t                    store_logged;
+    ngx_uint_t                store_suppressed;
+} ngx_http_omni_main_conf_t;
+
+
+/*
+ * The visitor's activity record and the linked customer's profile, read
+ * at most once per request (ctx->activity, ctx->profile; either may be
+ * NULL).  NULL only when out of memory.
+ */
+ngx_http_omni_ctx_t *ngx_http_omni_lookup(ngx_http_request_t *r);
+
+char *ngx_http_omni_store_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_omni_store_init_main_conf(ngx_conf_t *cf,
+    ngx_http_omni_main_conf_t *omcf);
+ngx_int_t ngx_http_omni_store_init_process(ngx_cycle_t *cycle);
+void ngx_http_omni_store_exit_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_omni_customer_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+ngx_int_t ngx_http_omni_profile_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 
 extern ngx_module_t  ngx_http_omni_module;

@@ -29,7 +29,6 @@ struct omni_store_writer_s {
     MDB_txn        *txn;
     MDB_dbi         dbi;
     size_t          map_size;
-    unsigned        deleted:1;
     char            err[OMNI_STORE_ERR_LEN];
     uint8_t         buf[OMNI_PROFILE_RECORD_MAX];
 };
@@ -99,7 +98,8 @@ omni_store_writer_lock(omni_store_writer_t *w, int wait)
 
     snprintf(path, sizeof(path), "%s/writer.lock", w->store->profiles_dir);
 
-    w->lock_fd = open(path, O_RDWR|O_CREAT|O_CLOEXEC, OMNI_STORE_FILE_MODE);
+    /* read-only is enough for flock(), and works for any user */
+    w->lock_fd = open(path, O_RDONLY|O_CREAT|O_CLOEXEC, OMNI_STORE_FILE_MODE);
     if (w->lock_fd == -1) {
         omni_store_err(w->err, "cannot open \"%s\": %s", path,
                        strerror(errno));
@@ -224,6 +224,10 @@ omni_store_writer_copy(omni_store_writer_t *w)
 /*
  * Nothing reads the new file until it is renamed, so it needs no lock
  * file and no sync per transaction: one sync before the rename covers it.
+ * Pages are written in the map (MDB_WRITEMAP): a transaction costs no
+ * heap memory however many pages it changes, and a commit no write().
+ * (LMDB sizes such a file to the whole map, sparse: it is never the one
+ * published.)
  */
 
 static int
@@ -245,7 +249,8 @@ omni_store_writer_open(omni_store_writer_t *w)
 
     if (rc == 0) {
         rc = mdb_env_open(w->env, w->tmp, MDB_NOSUBDIR|MDB_NOLOCK|MDB_NOSYNC
-                                          |MDB_NOTLS, OMNI_STORE_FILE_MODE);
+                                          |MDB_WRITEMAP|MDB_NOTLS,
+                          OMNI_STORE_FILE_MODE);
     }
 
     if (rc != 0) {
@@ -340,8 +345,6 @@ omni_store_profile_delete(omni_store_writer_t *w, const char *id,
         return omni_store_writer_fail(w, "mdb_del()", rc);
     }
 
-    w->deleted = 1;
-
     return OMNI_OK;
 }
 
@@ -373,6 +376,13 @@ omni_store_profiles_flush(omni_store_writer_t *w)
 }
 
 
+/*
+ * The file is published as a compacted copy of the one built: free pages
+ * (of records replaced or deleted, and of the pages every batch copied)
+ * are left out, which makes the file smaller and means that a deleted
+ * profile's bytes are not in it.
+ */
+
 int
 omni_store_profiles_publish(omni_store_writer_t *w)
 {
@@ -393,45 +403,13 @@ omni_store_profiles_publish(omni_store_writer_t *w)
         return omni_store_writer_fail(w, "mdb_txn_commit()", rc);
     }
 
-    if (w->deleted) {
-        /*
-         * A deleted record's bytes stay in the page it was deleted from,
-         * now free: a compacted copy leaves free pages out, so that what
-         * is published no longer holds them.
-         */
-        rc = omni_store_copy_compact(w->env, s->profiles_path,
-                                     (s->conf.flags & OMNI_STORE_CHOWN)
-                                     ? s->profiles_dir : NULL,
-                                     w->err);
-
-        if (rc == OMNI_OK) {
-            omni_store_profiles_abort(w);
-        }
-
+    rc = omni_store_copy_compact(w->env, s->profiles_path,
+                                 (s->conf.flags & OMNI_STORE_CHOWN)
+                                 ? s->profiles_dir : NULL,
+                                 w->err);
+    if (rc != OMNI_OK) {
         return rc;
     }
-
-    rc = mdb_env_sync(w->env, 1);
-    if (rc != 0) {
-        return omni_store_writer_fail(w, "mdb_env_sync()", rc);
-    }
-
-    mdb_env_close(w->env);
-    w->env = NULL;
-
-    if (s->conf.flags & OMNI_STORE_CHOWN) {
-        omni_store_chown_like(w->tmp, s->profiles_dir);
-    }
-
-    if (rename(w->tmp, s->profiles_path) != 0) {
-        omni_store_err(w->err, "cannot rename \"%s\" to \"%s\": %s", w->tmp,
-                       s->profiles_path, strerror(errno));
-        return OMNI_ERROR;
-    }
-
-    w->tmp[0] = '\0';
-
-    (void) omni_store_fsync_dir(s->profiles_dir);
 
     omni_store_profiles_abort(w);
 

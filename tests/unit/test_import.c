@@ -14,9 +14,13 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
+#include <jansson.h>
+
 #include <omni/import.h>
 #include <omni/record_json.h>
 #include <omni/store.h>
+#include <omni/wire.h>
 
 #include "store_support.h"
 
@@ -303,6 +307,330 @@ test_activity_json(void **state)
     assert_non_null(strstr(out, "\"viewed\":[\"sku-1\"]"));
     assert_non_null(strstr(out, "\"last_touch\":{\"channel\":\"email\""));
     free(out);
+}
+
+
+/*
+ * The reference: the same mapping through jansson, which the reader in
+ * omni_profile_json.c must agree with on every line (accepted or not,
+ * and the record when accepted).
+ */
+
+static int
+ref_copy(char **pos, char *last, const char *s, size_t len, omni_str_t *out)
+{
+    if ((size_t) (last - *pos) < len) {
+        return -1;
+    }
+
+    memcpy(*pos, s, len);
+    out->data = *pos;
+    out->len = len;
+    *pos += len;
+
+    return 0;
+}
+
+
+static int
+ref_text(json_t *v, size_t min, size_t max, char **pos, char *last,
+    omni_str_t *out)
+{
+    omni_str_t  s;
+
+    if (json_is_null(v) && min == 0) {
+        return 0;
+    }
+
+    if (!json_is_string(v)) {
+        return -1;
+    }
+
+    s.data = json_string_value(v);
+    s.len = json_string_length(v);
+
+    if (s.len < min || s.len > max || !omni_text_ok(s)) {
+        return -1;
+    }
+
+    return ref_copy(pos, last, s.data, s.len, out);
+}
+
+
+static int
+ref_parse(const char *text, size_t len, omni_profile_t *p, char *buf,
+    size_t size)
+{
+    int           rc, has_id, n;
+    char         *pos, *last, num[24];
+    size_t        i, nkeys;
+    json_t       *root, *v, *e;
+    uint32_t      flag;
+    omni_str_t    s;
+    const char   *key, *k;
+    json_error_t  jerr;
+
+    omni_profile_init(p);
+
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        return -1;
+    }
+
+    pos = buf;
+    last = buf + size;
+    rc = json_is_object(root) ? 0 : -1;
+    has_id = 0;
+
+    json_object_foreach(root, key, v) {
+        if (rc != 0) {
+            break;
+        }
+
+        if (strcmp(key, "customer_id") == 0) {
+            rc = ref_text(v, 1, OMNI_KEY_MAX, &pos, last, &p->customer_id);
+            has_id = 1;
+
+        } else if (strcmp(key, "first_name") == 0) {
+            rc = ref_text(v, 0, OMNI_SHORT_MAX, &pos, last, &p->first_name);
+
+        } else if (strcmp(key, "locale") == 0) {
+            rc = ref_text(v, 0, OMNI_SHORT_MAX, &pos, last, &p->locale);
+
+        } else if (strcmp(key, "tier") == 0) {
+            rc = ref_text(v, 0, OMNI_SHORT_MAX, &pos, last, &p->tier);
+
+        } else if (strcmp(key, "points") == 0) {
+            if (json_is_integer(v)) {
+                p->points = json_integer_value(v);
+
+            } else if (!json_is_null(v)) {
+                rc = -1;
+            }
+
+        } else if (strcmp(key, "updated") == 0) {
+            if (json_is_integer(v) && json_integer_value(v) >= 0) {
+                p->updated = json_integer_value(v);
+
+            } else if (!json_is_null(v)) {
+                rc = -1;
+            }
+
+        } else if (strcmp(key, "consent") == 0) {
+            if (json_is_array(v)) {
+                json_array_foreach(v, i, e) {
+                    flag = json_is_string(e)
+                           ? omni_consent_by_name(json_string_value(e),
+                                                  json_string_length(e))
+                           : 0;
+                    rc |= (flag == 0) ? -1 : 0;
+                    p->consent |= flag;
+                }
+
+            } else if (!json_is_null(v)) {
+                rc = -1;
+            }
+
+        } else if (strcmp(key, "tags") == 0) {
+            if (json_is_array(v)) {
+                json_array_foreach(v, i, e) {
+                    if (rc != 0 || !json_is_string(e)
+                        || !omni_profile_tag_ok(json_string_value(e),
+                                                json_string_length(e)))
+                    {
+                        rc = -1;
+                        break;
+                    }
+
+                    if (omni_profile_has_tag(p, json_string_value(e),
+                                             json_string_length(e)))
+                    {
+                        continue;
+                    }
+
+                    if (p->ntags == OMNI_PROFILE_MAX_TAGS
+                        || ref_copy(&pos, last, json_string_value(e),
+                                    json_string_length(e),
+                                    &p->tags[p->ntags]) != 0)
+                    {
+                        rc = -1;
+                        break;
+                    }
+
+                    p->ntags++;
+                }
+
+            } else if (!json_is_null(v)) {
+                rc = -1;
+            }
+
+        } else if (strcmp(key, "attrs") == 0) {
+            if (json_is_object(v)) {
+                nkeys = 0;
+
+                json_object_foreach(v, k, e) {
+                    if (rc != 0 || ++nkeys > OMNI_PROFILE_MAX_ATTRS
+                        || !omni_profile_attr_key_ok(k, strlen(k)))
+                    {
+                        rc = -1;
+                        break;
+                    }
+
+                    if (json_is_null(e)) {
+                        continue;
+                    }
+
+                    if (json_is_string(e)) {
+                        s.data = json_string_value(e);
+                        s.len = json_string_length(e);
+
+                    } else if (json_is_integer(e)) {
+                        n = snprintf(num, sizeof(num), "%" PRId64,
+                                     (int64_t) json_integer_value(e));
+                        s.data = num;
+                        s.len = (size_t) n;
+
+                    } else if (json_is_boolean(e)) {
+                        s.data = json_is_true(e) ? "true" : "false";
+                        s.len = strlen(s.data);
+
+                    } else {
+                        rc = -1;
+                        break;
+                    }
+
+                    if (s.len > OMNI_SHORT_MAX || !omni_text_ok(s)
+                        || ref_copy(&pos, last, k, strlen(k),
+                                    &p->attrs[p->nattrs].key) != 0
+                        || ref_copy(&pos, last, s.data, s.len,
+                                    &p->attrs[p->nattrs].value) != 0)
+                    {
+                        rc = -1;
+                        break;
+                    }
+
+                    p->nattrs++;
+                }
+
+            } else if (!json_is_null(v)) {
+                rc = -1;
+            }
+
+        } else {
+            rc = -1;
+        }
+    }
+
+    json_decref(root);
+
+    return (rc == 0 && has_id) ? 0 : -1;
+}
+
+
+static const char  *seed_lines[] = {
+    "{\"customer_id\": \"C1\", \"first_name\": \"Ann\", \"tier\": \"gold\", "
+    "\"points\": 1200, \"tags\": [\"vip\"], \"attrs\": {\"city\": \"Oslo\"}}",
+
+    "{\"customer_id\":\"C\\u00e9\\ud83d\\ude00\",\"first_name\":\"Zo\\u00eb "
+    "\\\"Z\\\"\",\"locale\":\"nb-NO\",\"points\":-9223372036854775808,"
+    "\"consent\":[\"email\",\"ads\"],\"updated\":0,\"tags\":[\"a\",\"b\","
+    "\"a\"],\"attrs\":{\"n\":-0,\"t\":true,\"f\":false,\"z\":null,"
+    "\"s\":\"x\\/y\\t\"}}",
+
+    " { \"customer_id\" : \"x\" , \"attrs\" : { } , \"tags\" : [ ] ,"
+    " \"consent\" : [ ] , \"updated\" : 9223372036854775807 }\t",
+
+    "{\"customer_id\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\","
+    "\"first_name\":null,\"locale\":null,\"tier\":null,\"points\":null,"
+    "\"updated\":null,\"consent\":null,\"tags\":null,\"attrs\":null}",
+
+    "{\"attrs\":{\"a1\":1,\"a2\":\"2\",\"B_3\":\"\\u0041\"},"
+    "\"customer_id\":\"\\u0043\\u0031\",\"points\":0,\"tags\":[\"x y\"]}",
+
+    NULL
+};
+
+
+/* bytes the mutations insert: JSON syntax, digits, escapes, UTF-8 */
+static const char  mutation_bytes[] =
+    "{}[]\":,\\ tfnrulse0123456789-+.eEabu/\x01\x1f\x7f\xc3\xa9\xed\xa0"
+    "\x80\xbf\xf4\x90\xff";
+
+
+static void
+test_reader_matches_jansson(void **state)
+{
+    int                i, k, ops, op, ours, ref;
+    char               line[512], buf[OMNI_PROFILE_RECORD_MAX];
+    char               buf2[OMNI_PROFILE_RECORD_MAX];
+    size_t             len, at, n1, n2, accepted;
+    uint8_t            r1[OMNI_PROFILE_RECORD_MAX], r2[OMNI_PROFILE_RECORD_MAX];
+    const char        *seed;
+    omni_profile_t     p, q;
+    omni_json_error_t  err;
+
+    (void) state;
+
+    srandom(777);
+    accepted = 0;
+
+    for (i = 0; i < 300000; i++) {
+        seed = seed_lines[i % 5];
+        len = strlen(seed);
+        memcpy(line, seed, len);
+
+        ops = (i < 5) ? 0 : 1 + (int) (random() % 3);
+
+        for (k = 0; k < ops; k++) {
+            op = (int) (random() % 3);
+            at = len ? (size_t) random() % len : 0;
+
+            if (op == 0 && len > 0) {
+                memmove(line + at, line + at + 1, len - at - 1);
+                len--;
+
+            } else if (op == 1 && len < sizeof(line) - 1) {
+                memmove(line + at + 1, line + at, len - at);
+                line[at] = mutation_bytes[random()
+                                          % (sizeof(mutation_bytes) - 1)];
+                len++;
+
+            } else if (len > 0) {
+                line[at] = mutation_bytes[random()
+                                          % (sizeof(mutation_bytes) - 1)];
+            }
+        }
+
+        ours = omni_profile_from_json(line, len, &p, buf, sizeof(buf), &err);
+        ref = ref_parse(line, len, &q, buf2, sizeof(buf2));
+
+        if ((ours == OMNI_OK) != (ref == 0)) {
+            line[len] = '\0';
+            fail_msg("reader %s, jansson %s: %s (%s)",
+                     ours == OMNI_OK ? "accepts" : "rejects",
+                     ref == 0 ? "accepts" : "rejects", line, err.text);
+        }
+
+        if (ours != OMNI_OK) {
+            continue;
+        }
+
+        accepted++;
+
+        assert_int_equal(omni_profile_encode(&p, r1, sizeof(r1), &n1),
+                         OMNI_OK);
+        assert_int_equal(omni_profile_encode(&q, r2, sizeof(r2), &n2),
+                         OMNI_OK);
+
+        if (n1 != n2 || memcmp(r1, r2, n1) != 0) {
+            line[len] = '\0';
+            fail_msg("reader and jansson disagree on the record of %s", line);
+        }
+    }
+
+    /* the mutations hit both sides of the line */
+    assert_true(accepted > 10000);
+    assert_true(accepted < 290000);
 }
 
 
@@ -613,6 +941,7 @@ main(void)
         cmocka_unit_test(test_line_errors),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_activity_json),
+        cmocka_unit_test(test_reader_matches_jansson),
         cmocka_unit_test(test_import_lines),
         cmocka_unit_test(test_import_strict_and_upsert),
         cmocka_unit_test(test_import_batches),
