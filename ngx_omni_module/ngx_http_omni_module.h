@@ -110,7 +110,8 @@ typedef struct {
     /* per worker, from init_process on */
     omni_store_t             *store;
     ngx_flag_t                tracking;       /* the activity store is
-                                                 writable: tracking on */
+                                                 open and writable; may
+                                                 turn on at run time */
     ngx_event_t               store_event;
     time_t                    store_logged;
     ngx_uint_t                store_suppressed;

@@ -114,6 +114,7 @@ ngx_int_t
 ngx_http_omni_store_init_process(ngx_cycle_t *cycle)
 {
     ngx_event_t                *ev;
+    omni_store_stat_t           st;
     omni_store_conf_t           conf;
     ngx_http_omni_main_conf_t  *omcf;
 
@@ -139,9 +140,18 @@ ngx_http_omni_store_init_process(ngx_cycle_t *cycle)
 
     /* one line per cause, not one per worker */
 
-    if (!omni_store_ready(omcf->store, OMNI_STORE_ENV_PROFILES)
-        && ngx_worker == 0)
-    {
+    if (ngx_worker != 0) {
+        /* void */
+
+    } else if (omni_store_ready(omcf->store, OMNI_STORE_ENV_PROFILES)) {
+        (void) omni_store_stat(omcf->store, OMNI_STORE_ENV_PROFILES, &st);
+
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "omni: profiles store opened: %V/profiles/data.mdb, "
+                      "%uL profiles", &omcf->store_dir,
+                      (uint64_t) st.entries);
+
+    } else {
         ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
                       "omni: %s: pages are served without profiles until "
                       "one is installed",
@@ -241,6 +251,17 @@ ngx_http_omni_store_timer(ngx_event_t *ev)
 
     default: /* OMNI_STORE_UNCHANGED */
         break;
+    }
+
+    /* tracking starts once its directory is usable, without a reload */
+    if (!omcf->tracking
+        && omni_store_retry_activity(omcf->store) == OMNI_OK)
+    {
+        omcf->tracking = 1;
+
+        ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
+                      "omni: activity store opened: %V/activity, tracking "
+                      "is enabled", &omcf->store_dir);
     }
 
     if (omni_store_reader_check(omcf->store, &dead) == OMNI_OK && dead) {

@@ -539,6 +539,21 @@ omni_store_close_activity(omni_store_t *s)
 
 
 int
+omni_store_retry_activity(omni_store_t *s)
+{
+    if (s->aenv) {
+        return OMNI_OK;
+    }
+
+    if (!(s->conf.flags & OMNI_STORE_ACTIVITY)) {
+        return OMNI_ENOTFOUND;
+    }
+
+    return omni_store_open_activity(s);
+}
+
+
+int
 omni_store_reader_check(omni_store_t *s, int *dead)
 {
     int  n, rc;

@@ -126,6 +126,13 @@ const char *omni_store_dir(const omni_store_t *s);
  */
 int omni_store_check(omni_store_t *s, omni_store_event_e *event);
 
+/*
+ * Tries again to open the activity environment when it is not open (its
+ * directory may have been created or given to the right user since):
+ * OMNI_OK once it is open.  Not while another thread may use the store.
+ */
+int omni_store_retry_activity(omni_store_t *s);
+
 /* frees the reader slots of dead processes (activity); *dead: how many */
 int omni_store_reader_check(omni_store_t *s, int *dead);
 
