@@ -44,6 +44,7 @@ typedef struct {
 
 struct ngx_http_omni_flusher_s {
     omni_queue_t             *queue;
+    ngx_http_omni_main_conf_t  *omcf;
     omni_store_t             *store;
     omni_flush_conf_t         conf;
 
@@ -60,6 +61,7 @@ struct ngx_http_omni_flusher_s {
 
     unsigned                  busy:1;         /* a task is out */
     unsigned                  dirty:1;        /* commits since the sync */
+    unsigned                  nosync:1;       /* MDB_NOSYNC is set */
 
     /* this worker's totals, and what the next log line reports */
     uint64_t                  written;
@@ -104,8 +106,12 @@ ngx_http_omni_flush_init_process(ngx_cycle_t *cycle)
 
     tcf->flusher = NULL;
 
-    if (omcf->store == NULL || !omcf->tracking) {
-        /* the store glue has said why, once */
+    /*
+     * Without an activity store yet (omcf->tracking), the flusher is set
+     * up all the same: the store glue opens it once its directory is
+     * usable, and events are queued from then on.
+     */
+    if (omcf->store == NULL) {
         return NGX_OK;
     }
 
@@ -163,6 +169,7 @@ ngx_http_omni_flush_init_process(ngx_cycle_t *cycle)
     cln->data = f;
 
     f->job = f->task->ctx;
+    f->omcf = omcf;
     f->store = omcf->store;
     f->conf.visit_timeout = tcf->visit_timeout;
     f->conf.abandon_after = tcf->abandon_after;
@@ -173,16 +180,6 @@ ngx_http_omni_flush_init_process(ngx_cycle_t *cycle)
     f->task->handler = ngx_http_omni_flush_thread;
     f->task->event.handler = ngx_http_omni_flush_done;
     f->task->event.data = f;
-
-    /*
-     * Commits hand their pages to the kernel and return; the disk is
-     * waited for by the periodic sync, in the thread.
-     */
-    if (omni_store_activity_nosync(f->store, 1) != OMNI_OK) {
-        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
-                      "omni: %s: every commit waits for the disk",
-                      omni_store_error(f->store, OMNI_STORE_ENV_ACTIVITY));
-    }
 
     f->timer.handler = ngx_http_omni_flush_timer;
     f->timer.data = f;
@@ -265,6 +262,12 @@ ngx_http_omni_flush_exit_process(ngx_cycle_t *cycle)
         ngx_http_omni_flush_account(f, job, cycle->log);
     }
 
+    if (!omcf->tracking) {
+        omni_queue_free(f->queue);
+        f->queue = NULL;
+        return;
+    }
+
     b = omni_queue_take(f->queue);
 
     if (b != NULL) {
@@ -319,7 +322,7 @@ ngx_http_omni_track_push(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
     omcf = ngx_http_get_module_main_conf(r, ngx_http_omni_module);
     f = omcf->track.flusher;
 
-    if (f == NULL) {
+    if (f == NULL || !omcf->tracking) {
         return NGX_DECLINED;
     }
 
@@ -369,6 +372,27 @@ ngx_http_omni_flush_post(ngx_http_omni_flusher_t *f)
     ngx_uint_t                  sync;
     omni_batch_t               *b;
     ngx_http_omni_flush_job_t  *job;
+
+    if (!f->omcf->tracking) {
+        return;
+    }
+
+    /*
+     * Commits hand their pages to the kernel and return; the disk is
+     * waited for by the periodic sync, in the thread.  Set here, with no
+     * task out, as the activity store may have opened after the worker
+     * started.
+     */
+    if (!f->nosync) {
+        f->nosync = 1;
+
+        if (omni_store_activity_nosync(f->store, 1) != OMNI_OK) {
+            ngx_log_error(NGX_LOG_WARN, f->timer.log, 0,
+                          "omni: %s: every commit waits for the disk",
+                          omni_store_error(f->store,
+                                           OMNI_STORE_ENV_ACTIVITY));
+        }
+    }
 
     sync = f->dirty && ngx_current_msec - f->synced >= f->sync_interval;
 

@@ -530,7 +530,7 @@ ngx_http_omni_track_headers(ngx_http_request_t *r)
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_omni_module);
 
-    if (omcf->track.flusher == NULL) {
+    if (omcf->track.flusher == NULL || !omcf->tracking) {
         return;
     }
 
@@ -686,6 +686,8 @@ ngx_http_omni_track_rule(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
     omni_event_init(&ev, rule->type, 0);
     ev.touch = *touch;
 
+    /* the item is required when given; the others may come out empty */
+
     if (rule->item) {
         if (ngx_http_omni_rule_value(r, rule->item, &v) != NGX_OK
             || !omni_event_valid_id((char *) v.data, v.len))
@@ -697,10 +699,12 @@ ngx_http_omni_track_rule(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
         ev.item.len = v.len;
     }
 
-    if (rule->order) {
-        if (ngx_http_omni_rule_value(r, rule->order, &v) != NGX_OK
-            || !omni_event_valid_id((char *) v.data, v.len))
-        {
+    if (ngx_http_omni_rule_value(r, rule->order, &v) != NGX_OK) {
+        goto invalid;
+    }
+
+    if (v.len) {
+        if (!omni_event_valid_id((char *) v.data, v.len)) {
             goto invalid;
         }
 
@@ -708,33 +712,35 @@ ngx_http_omni_track_rule(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
         ev.order.len = v.len;
     }
 
-    if (rule->value) {
-        if (ngx_http_omni_rule_value(r, rule->value, &v) != NGX_OK
-            || omni_money_parse((char *) v.data, v.len, &ev.value)
-               != OMNI_OK)
-        {
+    if (ngx_http_omni_rule_value(r, rule->value, &v) != NGX_OK) {
+        goto invalid;
+    }
+
+    if (v.len) {
+        if (omni_money_parse((char *) v.data, v.len, &ev.value) != OMNI_OK) {
             goto invalid;
         }
 
         ev.flags |= OMNI_EVENT_HAS_VALUE;
     }
 
-    if (rule->price) {
-        if (ngx_http_omni_rule_value(r, rule->price, &v) != NGX_OK
-            || omni_money_parse((char *) v.data, v.len, &ev.price)
-               != OMNI_OK)
-        {
+    if (ngx_http_omni_rule_value(r, rule->price, &v) != NGX_OK) {
+        goto invalid;
+    }
+
+    if (v.len) {
+        if (omni_money_parse((char *) v.data, v.len, &ev.price) != OMNI_OK) {
             goto invalid;
         }
 
         ev.flags |= OMNI_EVENT_HAS_PRICE;
     }
 
-    if (rule->qty) {
-        if (ngx_http_omni_rule_value(r, rule->qty, &v) != NGX_OK) {
-            goto invalid;
-        }
+    if (ngx_http_omni_rule_value(r, rule->qty, &v) != NGX_OK) {
+        goto invalid;
+    }
 
+    if (v.len) {
         n = ngx_atoi(v.data, v.len);
 
         if (n == NGX_ERROR || n > OMNI_EVENT_QTY_MAX) {
@@ -764,15 +770,19 @@ done:
 }
 
 
+/* a parameter not given is empty */
+
 static ngx_int_t
 ngx_http_omni_rule_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
     ngx_str_t *value)
 {
-    if (ngx_http_complex_value(r, cv, value) != NGX_OK || value->len == 0) {
-        return NGX_ERROR;
+    if (cv == NULL) {
+        value->len = 0;
+        value->data = NULL;
+        return NGX_OK;
     }
 
-    return NGX_OK;
+    return ngx_http_complex_value(r, cv, value);
 }
 
 

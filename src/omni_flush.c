@@ -15,6 +15,8 @@ static int omni_flush_run(omni_store_batch_t *sb, omni_batch_t *b,
     const omni_flush_conf_t *conf, omni_flush_stats_t *st);
 static int omni_flush_put(omni_store_batch_t *sb, const omni_id_t *visitor,
     omni_activity_t *a, omni_flush_stats_t *st);
+static void omni_flush_late_touch(omni_activity_t *a,
+    const omni_event_t *ev);
 static void omni_flush_cart_value(omni_activity_t *a);
 static int omni_flush_same(omni_str_t a, omni_str_t b);
 
@@ -44,6 +46,8 @@ omni_flush_event(omni_activity_t *a, const omni_event_t *ev,
         a->abandoned_at = last + conf->abandon_after;
     }
 
+    omni_flush_late_touch(a, ev);
+
     rc = omni_merge_event(a, ev, conf->visit_timeout);
     if (rc != OMNI_OK) {
         return rc;
@@ -59,6 +63,54 @@ omni_flush_event(omni_activity_t *a, const omni_event_t *ev,
     }
 
     return OMNI_OK;
+}
+
+
+/*
+ * Each worker flushes its own queue, so a visitor's events reach the
+ * store in the order their batches commit, not in the order they
+ * happened: the landing page of an email campaign, served by one worker,
+ * may be written after the next page, served by another, which opened
+ * the visit as "direct" (it had no Referer, or a same-site one).  An event
+ * that happened no later than the visit began, and brings a channel, is
+ * what the visit arrived by: it takes the place of that placeholder.
+ * Times are in seconds, so "no later" includes the same second.
+ */
+
+static void
+omni_flush_late_touch(omni_activity_t *a, const omni_event_t *ev)
+{
+    int64_t        start;
+    omni_touch_t   t;
+
+    if (ev->touch.channel == OMNI_CHANNEL_NONE
+        || ev->touch.channel == OMNI_CHANNEL_DIRECT
+        || a->visits == 0
+        || ev->at > a->visit_started
+        || a->last_touch.channel != OMNI_CHANNEL_DIRECT
+        || a->last_touch.at != a->visit_started)
+    {
+        return;
+    }
+
+    start = a->visit_started;
+
+    t = ev->touch;
+    t.at = start;
+
+    a->last_touch = t;
+
+    if (a->ntouches && a->touches[0].channel == OMNI_CHANNEL_DIRECT
+        && a->touches[0].at == start)
+    {
+        a->touches[0] = t;
+    }
+
+    if (a->first_touch.channel == OMNI_CHANNEL_DIRECT
+        && a->first_touch.at == start)
+    {
+        a->first_touch = t;
+    }
 }
 
 

@@ -17,7 +17,12 @@
  *     cart clears it;
  *   - order deduplication: a purchase of the order counted last
  *     (last_order) is ignored, so a reloaded confirmation page, or the
- *     same order reported by the page and by the beacon, counts once.
+ *     same order reported by the page and by the beacon, counts once;
+ *   - events out of order: every worker flushes its own queue, so a
+ *     visitor's events may reach the store out of order.  An event with
+ *     a channel (campaign, click id, other site) that happened no later
+ *     than the visit began replaces the "direct" touch the visit was
+ *     opened with by a later event that reached the store first.
  *
  * A record that would not fit OMNI_ACTIVITY_RECORD_MAX (every list full of
  * the longest ids) loses its oldest entries until it fits.

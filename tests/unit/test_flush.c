@@ -306,6 +306,93 @@ test_orders(void **state)
 
 
 static void
+email_touch(omni_event_t *ev)
+{
+    ev->touch.channel = OMNI_CHANNEL_EMAIL;
+    ev->touch.source = str("newsletter");
+    ev->touch.medium = str("email");
+    ev->touch.campaign = str("spring");
+}
+
+
+static void
+test_late_touch(void **state)
+{
+    omni_event_t     ev;
+    omni_activity_t  a;
+
+    (void) state;
+
+    /* the second page, from another worker, reached the store first */
+    omni_activity_init(&a);
+    event(&ev, OMNI_EVENT_CART, T0 + 1, "SKU-7");
+    ev.touch.channel = OMNI_CHANNEL_DIRECT;
+    apply(&a, &ev, OMNI_OK);
+    assert_int_equal(a.first_touch.channel, OMNI_CHANNEL_DIRECT);
+
+    /* the landing page, a second earlier: the visit came by email */
+    event(&ev, OMNI_EVENT_PAGEVIEW, T0, NULL);
+    email_touch(&ev);
+    apply(&a, &ev, OMNI_OK);
+
+    assert_int_equal(a.visits, 1);
+    assert_int_equal(a.first_touch.channel, OMNI_CHANNEL_EMAIL);
+    assert_text(a.first_touch.campaign, "spring");
+    assert_int_equal(a.last_touch.channel, OMNI_CHANNEL_EMAIL);
+    assert_int_equal(a.ntouches, 1);
+    assert_int_equal(a.touches[0].channel, OMNI_CHANNEL_EMAIL);
+    assert_int_equal(a.first_seen, T0);
+
+    /* the same second counts as "no later" */
+    omni_activity_init(&a);
+    event(&ev, OMNI_EVENT_VIEW, T0, "SKU-7");
+    apply(&a, &ev, OMNI_OK);
+    event(&ev, OMNI_EVENT_PAGEVIEW, T0, NULL);
+    email_touch(&ev);
+    apply(&a, &ev, OMNI_OK);
+    assert_int_equal(a.first_touch.channel, OMNI_CHANNEL_EMAIL);
+    assert_int_equal(a.ntouches, 1);
+
+    /* a campaign clicked later in a direct visit is a touch of its own */
+    omni_activity_init(&a);
+    event(&ev, OMNI_EVENT_PAGEVIEW, T0, NULL);
+    apply(&a, &ev, OMNI_OK);
+    event(&ev, OMNI_EVENT_PAGEVIEW, T0 + 60, NULL);
+    email_touch(&ev);
+    apply(&a, &ev, OMNI_OK);
+    assert_int_equal(a.first_touch.channel, OMNI_CHANNEL_DIRECT);
+    assert_int_equal(a.last_touch.channel, OMNI_CHANNEL_EMAIL);
+    assert_int_equal(a.ntouches, 2);
+
+    /* a second visit's placeholder is replaced, the first touch kept */
+    event(&ev, OMNI_EVENT_PAGEVIEW, T0 + 60 + 3600, NULL);
+    apply(&a, &ev, OMNI_OK);
+    assert_int_equal(a.visits, 2);
+    assert_int_equal(a.last_touch.channel, OMNI_CHANNEL_DIRECT);
+    event(&ev, OMNI_EVENT_PAGEVIEW, T0 + 60 + 3600, NULL);
+    ev.touch.channel = OMNI_CHANNEL_SEARCH;
+    ev.touch.source = str("google");
+    apply(&a, &ev, OMNI_OK);
+    assert_int_equal(a.first_touch.channel, OMNI_CHANNEL_DIRECT);
+    assert_int_equal(a.last_touch.channel, OMNI_CHANNEL_SEARCH);
+    assert_int_equal(a.touches[0].channel, OMNI_CHANNEL_SEARCH);
+    assert_int_equal(a.touches[1].channel, OMNI_CHANNEL_EMAIL);
+    assert_int_equal(a.ntouches, 3);
+
+    /* a visit opened by a real channel is never overwritten */
+    omni_activity_init(&a);
+    event(&ev, OMNI_EVENT_PAGEVIEW, T0 + 1, NULL);
+    ev.touch.channel = OMNI_CHANNEL_SOCIAL;
+    ev.touch.source = str("facebook");
+    apply(&a, &ev, OMNI_OK);
+    event(&ev, OMNI_EVENT_PAGEVIEW, T0, NULL);
+    email_touch(&ev);
+    apply(&a, &ev, OMNI_OK);
+    assert_int_equal(a.first_touch.channel, OMNI_CHANNEL_SOCIAL);
+}
+
+
+static void
 fill_record(omni_activity_t *a)
 {
     size_t  i;
@@ -913,6 +1000,7 @@ main(void)
         cmocka_unit_test(test_tail),
         cmocka_unit_test(test_abandonment),
         cmocka_unit_test(test_orders),
+        cmocka_unit_test(test_late_touch),
         cmocka_unit_test(test_trim),
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_links),
