@@ -500,19 +500,23 @@ ngx_http_omni_track_headers(ngx_http_request_t *r)
             i = 0;
         }
 
-        if (h[i].hash == 0
-            || h[i].key.len < sizeof("X-Omni-Event") - 1
-            || ngx_strncasecmp(h[i].key.data, (u_char *) "X-Omni-", 7) != 0)
+        /* every response passes here: a length and a letter first */
+
+        if ((h[i].key.len != sizeof("X-Omni-Event") - 1
+             && h[i].key.len != sizeof("X-Omni-Customer") - 1)
+            || (h[i].key.data[0] | 0x20) != 'x'
+            || h[i].hash == 0)
         {
             continue;
         }
 
-        if ((h[i].key.len == sizeof("X-Omni-Event") - 1
-             && ngx_strncasecmp(h[i].key.data + 7, (u_char *) "Event", 5)
-                == 0)
-            || (h[i].key.len == sizeof("X-Omni-Customer") - 1
-                && ngx_strncasecmp(h[i].key.data + 7, (u_char *) "Customer",
-                                   8) == 0))
+        if (ngx_strncasecmp(h[i].key.data, (u_char *) "X-Omni-", 7) == 0
+            && ((h[i].key.len == sizeof("X-Omni-Event") - 1
+                 && ngx_strncasecmp(h[i].key.data + 7, (u_char *) "Event", 5)
+                    == 0)
+                || (h[i].key.len == sizeof("X-Omni-Customer") - 1
+                    && ngx_strncasecmp(h[i].key.data + 7,
+                                       (u_char *) "Customer", 8) == 0)))
         {
             h[i].hash = 0;
 
@@ -628,7 +632,9 @@ ngx_http_omni_track_page(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
 
     status = r->headers_out.status;
 
-    if (status == NGX_HTTP_OK && r->method == NGX_HTTP_GET
+    /* a page the browser revalidated (304) was viewed all the same */
+    if ((status == NGX_HTTP_OK || status == NGX_HTTP_NOT_MODIFIED)
+        && r->method == NGX_HTTP_GET
         && ngx_http_omni_is_html(r) == NGX_OK)
     {
         omni_event_init(&ev, OMNI_EVENT_PAGEVIEW, 0);
@@ -848,9 +854,11 @@ ngx_http_omni_is_html(ngx_http_request_t *r)
 
     ct = &r->headers_out.content_type;
 
+    /* nearly always in lower case: the exact compare is the cheap one */
     if (ct->len >= sizeof("text/html") - 1
-        && ngx_strncasecmp(ct->data, (u_char *) "text/html",
-                           sizeof("text/html") - 1) == 0
+        && (ngx_strncmp(ct->data, "text/html", sizeof("text/html") - 1) == 0
+            || ngx_strncasecmp(ct->data, (u_char *) "text/html",
+                               sizeof("text/html") - 1) == 0)
         && (ct->len == sizeof("text/html") - 1
             || ct->data[sizeof("text/html") - 1] == ';'
             || ct->data[sizeof("text/html") - 1] == ' '))
