@@ -262,13 +262,7 @@ ngx_http_omni_flush_exit_process(ngx_cycle_t *cycle)
         ngx_http_omni_flush_account(f, job, cycle->log);
     }
 
-    if (!omcf->tracking) {
-        omni_queue_free(f->queue);
-        f->queue = NULL;
-        return;
-    }
-
-    b = omni_queue_take(f->queue);
+    b = omcf->tracking ? omni_queue_take(f->queue) : NULL;
 
     if (b != NULL) {
         ngx_memzero(job, sizeof(ngx_http_omni_flush_job_t));
@@ -289,7 +283,7 @@ ngx_http_omni_flush_exit_process(ngx_cycle_t *cycle)
         ngx_http_omni_flush_account(f, job, cycle->log);
     }
 
-    if (omni_store_sync(f->store) != OMNI_OK) {
+    if (omcf->tracking && omni_store_sync(f->store) != OMNI_OK) {
         ngx_log_error(NGX_LOG_ALERT, cycle->log, 0, "omni: %s",
                       omni_store_activity_error(f->store));
     }
@@ -322,7 +316,16 @@ ngx_http_omni_track_push(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
     omcf = ngx_http_get_module_main_conf(r, ngx_http_omni_module);
     f = omcf->track.flusher;
 
-    if (f == NULL || !omcf->tracking) {
+    if (f == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (!omcf->tracking) {
+        /* the store glue said why when it failed; here is what it costs */
+        ngx_http_omni_flush_drop(f, 1, "the activity store is not open",
+                                 omni_store_error(f->store,
+                                                  OMNI_STORE_ENV_ACTIVITY),
+                                 ngx_cycle->log);
         return NGX_DECLINED;
     }
 

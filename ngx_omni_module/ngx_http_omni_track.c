@@ -534,7 +534,7 @@ ngx_http_omni_track_headers(ngx_http_request_t *r)
 
     omcf = ngx_http_get_module_main_conf(r, ngx_http_omni_module);
 
-    if (omcf->track.flusher == NULL || !omcf->tracking) {
+    if (omcf->track.flusher == NULL) {
         return;
     }
 
