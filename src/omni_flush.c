@@ -58,7 +58,7 @@ omni_flush_event(omni_activity_t *a, const omni_event_t *ev,
     }
 
     /* buying empties the cart: both end the abandonment */
-    if (a->ncart == 0) {
+    if (a->ncart == 0 && a->cart_value <= 0) {
         a->abandoned_at = 0;
     }
 
