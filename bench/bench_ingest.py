@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 NGINX = "/usr/sbin/nginx"
@@ -248,6 +249,12 @@ def omnictl_totals(args, store):
     return json.loads(out)
 
 
+def user_ticks(pid, tid):
+    """User-space CPU time of one thread, in clock ticks."""
+    with open("/proc/%d/task/%d/stat" % (pid, tid)) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[11])
+
+
 def cpu_ns(pid, tid=None):
     """On-CPU time in ns (schedstat: exact, unlike the 10 ms ticks of
     /proc/PID/stat), of one thread or of every thread of the process."""
@@ -328,14 +335,17 @@ def cpu_per_request(args):
             for name in order:
                 p0 = cpu_ns(worker)
                 l0 = cpu_ns(worker, worker)
+                u0 = user_ticks(worker, worker)
                 res = wrk(args, ngx.port, scripts[name], args.seconds, 1, 16,
                           args.wrk_cpu)
                 # the run's last events are flushed within 100ms
                 time.sleep(0.4)
                 p1 = cpu_ns(worker)
                 l1 = cpu_ns(worker, worker)
+                u1 = user_ticks(worker, worker)
                 n = res["requests"]
                 rounds[name].append({
+                    "user": (u1 - u0) / CLK_TCK / n * 1e6,
                     "loop": (l1 - l0) / 1e3 / n,
                     "proc": (p1 - p0) / 1e3 / n,
                     "rps": res["rps"],
@@ -358,20 +368,24 @@ def cpu_per_request(args):
                                      args.rounds, args.seconds,
                                      args.visitors))
         for name in ("untracked", "tracked"):
-            print("  %-10s %7.0f req/s  event loop %.2f us/req  whole "
-                  "worker %.2f us/req  (non-2xx %d)"
+            print("  %-10s %7.0f req/s  event loop %.2f us/req (user "
+                  "space %.2f)  whole worker %.2f us/req  (non-2xx %d)"
                   % (name, med(name, "rps"), med(name, "loop"),
-                     med(name, "proc"),
+                     med(name, "user"), med(name, "proc"),
                      sum(x["non2xx"] for x in rounds[name])))
-        dl, dp = delta("loop"), delta("proc")
+        dl, dp, du = delta("loop"), delta("proc"), delta("user")
         print("  tracking adds: event loop %.2f us/req (median of paired "
               "rounds; min %.2f, max %.2f)" % (statistics.median(dl),
                                                min(dl), max(dl)))
+        print("                 event loop, user space only: %.2f us/req "
+              "(min %.2f, max %.2f)" % (statistics.median(du), min(du),
+                                        max(du)))
         print("                 whole worker, flush thread included: %.2f "
               "us/req (min %.2f, max %.2f)" % (statistics.median(dp),
                                                min(dp), max(dp)))
         print("  store after the runs: %d visitors, %d page views"
               % (totals["visitors"], totals["pageviews"]))
+        return med("untracked", "user")
     finally:
         ngx.cleanup()
 
@@ -490,6 +504,13 @@ def callgrind(args):
                   % (name, result[name][0], result[name][1]))
         print("  tracking adds %.0f instructions per request to the event "
               "loop, %.0f in the flush thread" % (t[0] - u[0], t[1] - u[1]))
+        if args.user_us:
+            ns = args.user_us * 1e3 / u[0]
+            print("  at the %.3f ns per user-space instruction the untracked "
+                  "page took under wrk (%.2f us of user time per request): "
+                  "%.2f us per request in the event loop, %.2f us in the "
+                  "flush thread" % (ns, args.user_us, (t[0] - u[0]) * ns / 1e3,
+                                    (t[1] - u[1]) * ns / 1e3))
     finally:
         if os.environ.get("BENCH_KEEP"):
             print("  kept " + ngx_prefix)
@@ -525,8 +546,9 @@ def main():
     ok = True
     if args.only in (None, "ingest"):
         ok = ingest(args)
+    args.user_us = None
     if args.only in (None, "cpu"):
-        cpu_per_request(args)
+        args.user_us = cpu_per_request(args)
     if args.only in (None, "callgrind"):
         callgrind(args)
     sys.exit(0 if ok else 1)
