@@ -267,6 +267,11 @@ location = /omni/beacon {
     omni on;
     omni_beacon;
 }
+location = /omni/beacon-file {
+    omni on;
+    omni_beacon;
+    client_body_buffer_size 1k;
+}
 --- allow_error_log
 omni: tracking is disabled
 --- exec
@@ -320,15 +325,18 @@ curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' --d
 curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' --data-binary @%%PREFIX%%/big.json http://127.0.0.1:%%PORT%%/omni/beacon >> %%PREFIX%%/codes
 curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @%%PREFIX%%/big.json http://127.0.0.1:%%PORT%%/omni/beacon >> %%PREFIX%%/codes
 curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: text/plain;charset=UTF-8' --data-binary @%%PREFIX%%/32.json http://127.0.0.1:%%PORT%%/omni/beacon >> %%PREFIX%%/codes
+curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: text/plain' -H 'Transfer-Encoding: chunked' --data-binary '{"type":"pageview"}' http://127.0.0.1:%%PORT%%/omni/beacon >> %%PREFIX%%/codes
+python3 -c 'import sys; sys.stdout.write("[" + ",".join(["{\"type\":\"pageview\",\"pad\":\"" + "y" * 100 + "\"}"] * 20) + "]")' > %%PREFIX%%/file.json
+curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' --data-binary @%%PREFIX%%/file.json http://127.0.0.1:%%PORT%%/omni/beacon-file >> %%PREFIX%%/codes
 cat %%PREFIX%%/codes
 --- stdout_like
-^413\n413\n413\n204$
+^413\n413\n413\n204\n204\n204$
 --- sleep
 0.4
 --- exec
 $OMNICTL activity --store %%DATA%%/store --totals
 --- stdout_like
-^\{"visitors":1,"visits":1,"pageviews":32,
+^\{"visitors":3,"visits":3,"pageviews":53,
 
 
 === TEST 5: omni_track: values from captures and variables, orders counted once
