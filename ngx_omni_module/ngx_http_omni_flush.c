@@ -43,38 +43,38 @@ typedef struct {
 
 
 struct ngx_http_omni_flusher_s {
-    omni_queue_t             *queue;
+    omni_queue_t               *queue;
     ngx_http_omni_main_conf_t  *omcf;
-    omni_store_t             *store;
-    omni_flush_conf_t         conf;
+    omni_store_t               *store;
+    omni_flush_conf_t           conf;
 
-    ngx_msec_t                interval;
-    ngx_msec_t                sync_interval;
-    ngx_msec_t                synced;         /* when the last sync began */
-    ngx_event_t               timer;
+    ngx_msec_t                  interval;
+    ngx_msec_t                  sync_interval;
+    ngx_msec_t                  synced;         /* when the last sync began */
+    ngx_event_t                 timer;
 
 #if (NGX_THREADS)
-    ngx_thread_pool_t        *pool;
-    ngx_thread_task_t        *task;
+    ngx_thread_pool_t          *pool;
+    ngx_thread_task_t          *task;
 #endif
     ngx_http_omni_flush_job_t  *job;
 
-    unsigned                  busy:1;         /* a task is out */
-    unsigned                  dirty:1;        /* commits since the sync */
-    unsigned                  nosync:1;       /* MDB_NOSYNC is set */
+    unsigned                    busy:1;         /* a task is out */
+    unsigned                    dirty:1;        /* commits since the sync */
+    unsigned                    nosync:1;       /* MDB_NOSYNC is set */
 
     /* this worker's totals, and what the next log line reports */
-    uint64_t                  written;
-    uint64_t                  dropped;        /* failed batches */
-    uint64_t                  skipped;
-    uint64_t                  duplicates;
-    uint64_t                  queue_dropped;  /* the queue was full */
+    uint64_t                    written;
+    uint64_t                    dropped;        /* failed batches */
+    uint64_t                    skipped;
+    uint64_t                    duplicates;
+    uint64_t                    queue_dropped;  /* the queue was full */
 
-    time_t                    logged;
-    uint64_t                  log_dropped;
-    const char               *log_reason;
-    unsigned                  sync_failed:1;
-    char                      log_err[OMNI_STORE_ERR_MAX];
+    time_t                      logged;
+    uint64_t                    log_dropped;
+    const char                 *log_reason;
+    unsigned                    sync_failed:1;
+    char                        log_err[OMNI_STORE_ERR_MAX];
 };
 
 
