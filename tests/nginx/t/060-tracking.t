@@ -5,7 +5,7 @@
 # Workers run as nobody and the prefix belongs to root, so each case makes
 # its store directory and gives it to nobody first; the workers open the
 # activity store at their next check (omni_store_check 100ms), and events
-# reach the store within omni_flush_interval (100ms by default): a case
+# reach the store within omni_flush_interval (50ms here): a case
 # waits 0.4s before it looks.
 
 === TEST 1: the journey: email link, product, cart, leave, come back abandoned, buy
@@ -29,6 +29,7 @@ X-Omni-Event: purchase; order=O-1; value=119.90; items=SKU-7
 omni_secret %%SECRET%%;
 omni_store %%DATA%%/store;
 omni_store_check 100ms;
+omni_flush_interval 50ms;
 omni_abandon_after 2s;
 --- config
 location / {
@@ -135,6 +136,7 @@ x-omni-event: view; item=SKU-3
 omni_secret %%SECRET%%;
 omni_store %%DATA%%/store;
 omni_store_check 100ms;
+omni_flush_interval 50ms;
 --- config
 location / {
     omni on;
@@ -206,6 +208,7 @@ X-Omni-Customer: C1
 omni_secret %%SECRET%%;
 omni_store %%DATA%%/store;
 omni_store_check 100ms;
+omni_flush_interval 50ms;
 --- config
 location / {
     omni on;
@@ -262,6 +265,7 @@ $OMNICTL activity --store %%DATA%%/store --totals
 omni_secret %%SECRET%%;
 omni_store %%DATA%%/store;
 omni_store_check 100ms;
+omni_flush_interval 50ms;
 --- config
 location = /omni/beacon {
     omni on;
@@ -352,6 +356,7 @@ $OMNICTL activity --store %%DATA%%/store --totals
 omni_secret %%SECRET%%;
 omni_store %%DATA%%/store;
 omni_store_check 100ms;
+omni_flush_interval 50ms;
 --- config
 location / {
     omni on;
@@ -467,6 +472,7 @@ X-Channel: []
 omni_secret %%SECRET%%;
 omni_store %%DATA%%/store;
 omni_store_check 100ms;
+omni_flush_interval 50ms;
 omni_visit_timeout 1s;
 --- config
 location / {
@@ -537,6 +543,7 @@ X-Omni-Customer: C42
 omni_secret %%SECRET%%;
 omni_store %%DATA%%/store;
 omni_store_check 100ms;
+omni_flush_interval 50ms;
 --- config
 location / {
     omni on;
@@ -733,6 +740,7 @@ thread_pool omni threads=1;
 omni_secret %%SECRET%%;
 omni_store %%DATA%%/store;
 omni_store_check 100ms;
+omni_flush_interval 50ms;
 omni_thread_pool omni;
 --- config
 location / {
