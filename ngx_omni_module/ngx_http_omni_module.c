@@ -181,6 +181,20 @@ static ngx_command_t  ngx_http_omni_commands[] = {
       0,
       NULL },
 
+    { ngx_string("omni_click"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_omni_click_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_click_allow"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_omni_click_allow,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -290,6 +304,7 @@ ngx_http_omni_create_loc_conf(ngx_conf_t *cf)
     conf->consent_required = NGX_CONF_UNSET;
     conf->consent_gpc = NGX_CONF_UNSET;
     conf->consent_dnt = NGX_CONF_UNSET;
+    conf->click_allow = NGX_CONF_UNSET_PTR;
 
     ngx_http_omni_track_create_loc_conf(conf);
 
@@ -305,6 +320,7 @@ ngx_http_omni_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_ptr_value(conf->signer, prev->signer, NULL);
+    ngx_conf_merge_ptr_value(conf->click_allow, prev->click_allow, NULL);
 
     /* the cookie and the consent rule are inherited as a whole */
 

@@ -46,6 +46,9 @@ typedef struct {
     ngx_flag_t                track_enable;   /* omni_track off */
     ngx_flag_t                beacon;
 
+    /* offer clicks (ngx_http_omni_click.c): allowed redirect hosts */
+    ngx_array_t              *click_allow;    /* of ngx_str_t */
+
     ngx_http_omni_kpi_loc_conf_t  *kpi;     /* set by KPI directives only */
 } ngx_http_omni_loc_conf_t;
 
@@ -174,6 +177,14 @@ ngx_int_t ngx_http_omni_abandoned_variable(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_omni_flush_init_process(ngx_cycle_t *cycle);
 void ngx_http_omni_flush_exit_process(ngx_cycle_t *cycle);
+
+
+/* offer clicks (ngx_http_omni_click.c) */
+
+char *ngx_http_omni_click_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_omni_click_allow(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 extern ngx_module_t  ngx_http_omni_module;
