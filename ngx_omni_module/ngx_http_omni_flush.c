@@ -16,6 +16,7 @@
 
 
 #include "ngx_http_omni_module.h"
+#include "ngx_http_omni_kpi.h"
 
 #include <omni/flush.h>
 #include <omni/queue.h>
@@ -335,6 +336,7 @@ ngx_http_omni_track_push(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
 
     if (rc == OMNI_EFULL) {
         /* counted by the queue; reported by the next log line */
+        ngx_http_omni_kpi_op(ngx_cycle, NGX_HTTP_OMNI_OP_EVENTS_DROPPED);
         ngx_http_omni_flush_log(f, ngx_cycle->log, 0);
         return NGX_DECLINED;
     }
@@ -348,6 +350,9 @@ ngx_http_omni_track_push(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
     if (!f->busy && omni_queue_ready(f->queue)) {
         ngx_http_omni_flush_post(f);
     }
+
+    ngx_http_omni_kpi_op(ngx_cycle, NGX_HTTP_OMNI_OP_EVENTS_QUEUED);
+    ngx_http_omni_track_count(r, ctx, ev);
 
     return NGX_OK;
 }
@@ -520,6 +525,9 @@ ngx_http_omni_flush_account(ngx_http_omni_flusher_t *f,
 
     if (job->rc == OMNI_OK) {
         f->written += job->stats.events;
+        ngx_http_omni_kpi_op_add((ngx_cycle_t *) ngx_cycle,
+                                 NGX_HTTP_OMNI_OP_EVENTS_FLUSHED,
+                                 job->stats.events);
         f->skipped += job->stats.skipped;
         f->duplicates += job->stats.duplicates;
 
@@ -554,6 +562,8 @@ ngx_http_omni_flush_drop(ngx_http_omni_flusher_t *f, uint64_t n,
 {
     f->dropped += n;
     f->log_dropped += n;
+    ngx_http_omni_kpi_op_add((ngx_cycle_t *) ngx_cycle,
+                             NGX_HTTP_OMNI_OP_EVENTS_DROPPED, n);
     f->log_reason = reason;
     ngx_cpystrn((u_char *) f->log_err, (u_char *) err, sizeof(f->log_err));
 

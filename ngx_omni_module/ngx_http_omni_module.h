@@ -175,6 +175,8 @@ ngx_int_t ngx_http_omni_channel_variable(ngx_http_request_t *r,
 ngx_int_t ngx_http_omni_abandoned_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
+void ngx_http_omni_track_count(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx, const omni_event_t *ev);
 ngx_int_t ngx_http_omni_flush_init_process(ngx_cycle_t *cycle);
 void ngx_http_omni_flush_exit_process(ngx_cycle_t *cycle);
 

@@ -11,6 +11,7 @@
 
 
 #include "ngx_http_omni_module.h"
+#include "ngx_http_omni_kpi.h"
 
 #include <omni/merge.h>
 #include <omni/queue.h>
@@ -976,4 +977,118 @@ ngx_http_omni_abandoned_variable(ngx_http_request_t *r,
     v->not_found = 0;
 
     return NGX_OK;
+}
+
+
+/*
+ * The KPI zone counts what the queue accepted, by the request's channel:
+ * visits (the first page of a new visitor, or the first after
+ * omni_visit_timeout of inactivity), product views, carts found abandoned
+ * on the visitor's return, carts and purchases, the last two attributed
+ * to the offer the visitor last saw or clicked within
+ * omni_attribution_window.  Two pages of one visitor within one flush
+ * interval after a long absence may both count as a visit's first: the
+ * record they are compared with is the same.
+ */
+
+void
+ngx_http_omni_track_count(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
+    const omni_event_t *ev)
+{
+    time_t                      now;
+    ngx_uint_t                  event;
+    omni_channel_e              channel;
+    omni_kpi_keys_t             keys;
+    const omni_activity_t      *a;
+    ngx_http_omni_main_conf_t  *omcf;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_omni_module);
+
+    if (omcf->kpi->table == NULL) {
+        return;
+    }
+
+    switch (ev->type) {
+
+    case OMNI_EVENT_PAGEVIEW:
+    case OMNI_EVENT_VIEW:
+    case OMNI_EVENT_CART:
+    case OMNI_EVENT_PURCHASE:
+        break;
+
+    default:
+        return;
+    }
+
+    a = NULL;
+
+    if (ngx_http_omni_lookup(r) != NULL) {
+        a = ctx->activity;
+    }
+
+    now = ngx_time();
+
+    channel = OMNI_CHANNEL_NONE;
+
+    if (ctx->track != NULL) {
+        channel = ctx->track->touch.channel;
+    }
+
+    if (channel == OMNI_CHANNEL_NONE && a != NULL) {
+        channel = a->last_touch.channel;
+    }
+
+    ngx_memzero(&keys, sizeof(omni_kpi_keys_t));
+
+    if (channel != OMNI_CHANNEL_NONE) {
+        keys.channel.data = omni_channel_name(channel);
+        keys.channel.len = ngx_strlen(keys.channel.data);
+    }
+
+    switch (ev->type) {
+
+    case OMNI_EVENT_PAGEVIEW:
+
+        if (a != NULL
+            && a->abandoned_at == 0
+            && omni_activity_abandoned(a, now, omcf->track.abandon_after))
+        {
+            (void) ngx_http_omni_kpi_count(r, NGX_HTTP_OMNI_KPI_ABANDON,
+                                           &keys, 0);
+        }
+
+        if (a == NULL ? !ctx->new_visitor
+                      : now - a->last_seen < omcf->track.visit_timeout)
+        {
+            return;
+        }
+
+        event = NGX_HTTP_OMNI_KPI_VISIT;
+        break;
+
+    case OMNI_EVENT_VIEW:
+        event = NGX_HTTP_OMNI_KPI_VIEW;
+        break;
+
+    case OMNI_EVENT_CART:
+        (void) ngx_http_omni_kpi_attribute(r, &keys, a);
+        event = NGX_HTTP_OMNI_KPI_CART;
+        break;
+
+    default: /* OMNI_EVENT_PURCHASE */
+
+        if (a != NULL
+            && omni_activity_abandoned(a, now, omcf->track.abandon_after))
+        {
+            (void) ngx_http_omni_kpi_count(r, NGX_HTTP_OMNI_KPI_RECOVER,
+                                           &keys, 0);
+        }
+
+        (void) ngx_http_omni_kpi_attribute(r, &keys, a);
+        (void) ngx_http_omni_kpi_count(r, NGX_HTTP_OMNI_KPI_PURCHASE, &keys,
+                                       ev->value);
+        return;
+    }
+
+    (void) ngx_http_omni_kpi_count(r, event, &keys, 0);
 }
