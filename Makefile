@@ -158,6 +158,14 @@ bench: all
 	@./bench/run.sh
 
 
+demo: deps
+	$(MAKE) all
+	./demo/run.sh start
+
+demo-stop:
+	./demo/run.sh stop
+
+
 install: all
 	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(MODULE) $(DESTDIR)$(MODULES_DIR)/
