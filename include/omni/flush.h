@@ -18,6 +18,14 @@
  *   - order deduplication: a purchase of the order counted last
  *     (last_order) is ignored, so a reloaded confirmation page, or the
  *     same order reported by the page and by the beacon, counts once;
+ *   - first-response sets (first.h, OMNI_EVENT_FIRST): the events a new
+ *     visitor's first response carried in a cookie, queued by every
+ *     request that brought the cookie back.  A set is applied to a
+ *     visitor with no record, or whose record began after the set's time,
+ *     and left out (counted as copies) when the record began with it:
+ *     one copy counts, however many requests carried it.  A record begun
+ *     in the same second by a request without the cookie keeps the set
+ *     out too (times are in seconds);
  *   - events out of order: every worker flushes its own queue, so a
  *     visitor's events may reach the store out of order.  An event with
  *     a channel (campaign, click id, other site) that happened no later
@@ -56,6 +64,7 @@ typedef struct {
     uint64_t    visitors;           /* records written */
     uint64_t    replaced;           /* unreadable records started afresh */
     uint64_t    trimmed;            /* records cut to fit */
+    uint64_t    copies;             /* first-response events applied before */
 } omni_flush_stats_t;
 
 
