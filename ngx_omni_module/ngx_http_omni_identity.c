@@ -18,6 +18,8 @@ static ngx_int_t ngx_http_omni_get_cookie(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *value);
 static ngx_int_t ngx_http_omni_word_in_list(ngx_str_t *list,
     ngx_str_t *word);
+static ngx_int_t ngx_http_omni_visitor_cookie(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx);
 
 
 static ngx_str_t  ngx_http_omni_sec_gpc = ngx_string("Sec-GPC");
@@ -276,8 +278,26 @@ ngx_http_omni_word_in_list(ngx_str_t *list, ngx_str_t *word)
 }
 
 
+/*
+ * The visitor cookie, then the first-response cookie (ngx_http_omni_first.c),
+ * in that order: a client that keeps one cookie only keeps the id.
+ */
+
 ngx_int_t
 ngx_http_omni_send_cookie(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_omni_visitor_cookie(r, ctx);
+
+    ngx_http_omni_first_cookie(r, ctx);
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_omni_visitor_cookie(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
 {
     u_char                    *p;
     size_t                     len;

@@ -290,7 +290,7 @@ ngx_http_omni_track_merge_loc_conf(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_omni_first_merge_loc_conf(cf, prev, conf);
 }
 
 
@@ -539,28 +539,37 @@ ngx_http_omni_track_headers(ngx_http_request_t *r)
         return;
     }
 
-    olcf = ngx_http_get_module_loc_conf(r, ngx_http_omni_module);
-
-    if (!olcf->track_enable) {
-        return;
-    }
-
     ctx = ngx_http_omni_identify(r);
 
-    if (ctx == NULL || !ctx->consent || !ctx->known) {
+    if (ctx == NULL) {
         return;
     }
 
-    tctx = ngx_http_omni_track_classify(r, ctx);
-    if (tctx == NULL) {
-        return;
-    }
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_omni_module);
 
-    ngx_http_omni_track_page(r, ctx, olcf, &tctx->touch);
+    if (ctx->consent && ctx->known) {
 
-    for (i = 0; i < n; i++) {
-        customer = (found[i]->key.len == sizeof("X-Omni-Customer") - 1);
-        ngx_http_omni_track_header(r, ctx, found[i], customer, &tctx->touch);
+        /*
+         * A returning visitor's first response is recorded now, also
+         * where "omni_track off" is: any request with the cookie shows
+         * that the visitor keeps it.
+         */
+        ngx_http_omni_first_commit(r, ctx);
+
+        if (olcf->track_enable) {
+            tctx = ngx_http_omni_track_classify(r, ctx);
+
+            if (tctx != NULL) {
+                ngx_http_omni_track_page(r, ctx, olcf, &tctx->touch);
+
+                for (i = 0; i < n; i++) {
+                    customer = (found[i]->key.len
+                                == sizeof("X-Omni-Customer") - 1);
+                    ngx_http_omni_track_header(r, ctx, found[i], customer,
+                                               &tctx->touch);
+                }
+            }
+        }
     }
 }
 
@@ -1057,7 +1066,15 @@ ngx_http_omni_track_count(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
                                            &keys, 0);
         }
 
+        /*
+         * No record: a new visitor's first page starts a visit; so does
+         * the page of a visitor whose first response, just queued, is
+         * older than a visit.
+         */
         if (a == NULL ? !ctx->new_visitor
+                        && (ctx->first_last == 0
+                            || now - ctx->first_last
+                               < omcf->track.visit_timeout)
                       : now - a->last_seen < omcf->track.visit_timeout)
         {
             return;

@@ -40,7 +40,7 @@
      + omni_base64url_encoded_len(OMNI_MAC_SIZE))
 
 
-typedef struct {
+typedef struct omni_first_s {
     int64_t     made;                   /* unix seconds */
     size_t      n;                      /* events */
     size_t      len;                    /* payload bytes used */
