@@ -4,6 +4,7 @@
 #                   and omnictl
 #   make deps       the Debian packages everything below needs
 #   make test       unit tests (plain and under ASan+UBSan), end-to-end tests
+#                   (plain and with the module under ASan+UBSan), fuzzing
 #   make demo       the demo storefront on http://127.0.0.1:8080
 #   make bench      benchmarks against plain nginx
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
@@ -137,6 +138,7 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) unit-san
 	$(MAKE) e2e
+	$(MAKE) e2e-san
 	$(MAKE) fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
 
 CI_FUZZ_SECONDS ?= 3
@@ -261,3 +263,38 @@ bench-track: $(BUILD)/bench/bench_track
 bench-ingest: all
 	python3 bench/bench_ingest.py --module $(MODULE) --omnictl $(OMNICTL) \
 	    $(BENCH_INGEST_ARGS)
+
+
+# The end-to-end suite against the module built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, in its own build tree (build/san).  nginx
+# itself is Debian's, not instrumented: the ASan runtime of gcc is
+# preloaded into it (LD_PRELOAD), and every case fails on any report file
+# the runtimes write into its prefix (tests/nginx/omnitest.py,
+# OMNI_SANITIZE).  Leak checking is left to valgrind (make valgrind):
+# LeakSanitizer would report nginx's own deliberate allocations.
+
+.PHONY: module-san e2e-san valgrind
+
+SAN_BUILD      = $(BUILD)/san
+NGX_SAN_CC_OPT = -O1 -g -fsanitize=address,undefined \
+                 -fno-sanitize-recover=all -fno-omit-frame-pointer
+NGX_SAN_LD_OPT = -fsanitize=address,undefined
+
+module-san:
+	$(MAKE) BUILD=$(SAN_BUILD) NGX_CC_OPT="$(NGX_SAN_CC_OPT)" \
+	    NGX_LD_OPT="$(NGX_SAN_LD_OPT)" $(SAN_BUILD)/ngx_http_omni_module.so
+
+e2e-san: module-san $(OMNICTL) $(BUILD)/kpi-seed
+	OMNI_SANITIZE="$$(gcc -print-file-name=libasan.so)" \
+	python3 tests/nginx/run.py --nginx $(NGINX_BIN) \
+	    --module $(SAN_BUILD)/ngx_http_omni_module.so \
+	    --omnictl $(OMNICTL) $(E2E_ARGS)
+
+
+# The demo setup (nginx with master_process off, the module, the test
+# upstream, some traffic of every kind) under valgrind --leak-check=full:
+# fails on any definite or indirect leak, or invalid access, in the
+# module.  Slow: not part of make test.
+
+valgrind: all
+	./tests/valgrind/run.sh --module $(MODULE) --omnictl $(OMNICTL)
