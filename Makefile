@@ -215,6 +215,16 @@ $(BUILD)/kpi-seed: tests/nginx/kpi_seed.c $(LIBOMNI)
 e2e: $(BUILD)/kpi-seed
 
 
+# The fault tests hold an LMDB environment's reader slots or writer lock
+# with this helper (tests/nginx/test_faults.py).
+
+$(BUILD)/lmdb-hold: tests/nginx/lmdb_hold.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< -llmdb -o $@
+
+e2e: $(BUILD)/lmdb-hold
+
+
 # The dashboard page is embedded in the module as a generated header,
 # committed so that building never needs the generator: after editing
 # util/dashboard.html, run "make dashboard-html" and commit both.
@@ -284,7 +294,7 @@ module-san:
 	$(MAKE) BUILD=$(SAN_BUILD) NGX_CC_OPT="$(NGX_SAN_CC_OPT)" \
 	    NGX_LD_OPT="$(NGX_SAN_LD_OPT)" $(SAN_BUILD)/ngx_http_omni_module.so
 
-e2e-san: module-san $(OMNICTL) $(BUILD)/kpi-seed
+e2e-san: module-san $(OMNICTL) $(BUILD)/kpi-seed $(BUILD)/lmdb-hold
 	OMNI_SANITIZE="$$(gcc -print-file-name=libasan.so)" \
 	python3 tests/nginx/run.py --nginx $(NGINX_BIN) \
 	    --module $(SAN_BUILD)/ngx_http_omni_module.so \
