@@ -1,0 +1,811 @@
+#!/usr/bin/env python3
+"""wrk comparison of nginx with and without ngx_omni_module.
+
+Every variant (bench/variants.py) runs as its own nginx instance with ONE
+worker process, all of them pinned to one core (BENCH_NGINX_CPU) and wrk to
+another (BENCH_WRK_CPU).  Rounds interleave the variants (the order rotates
+each round) so that drift and other load on the machine hit all of them
+alike; every figure is the median over the rounds, and comparisons with the
+baseline are paired per round (the delta or ratio of two runs a few seconds
+apart) before the median is taken.
+
+Per run it records the worker's user+sys CPU time from /proc/PID/stat (and
+the exact on-CPU time from /proc/PID/schedstat), wrk's own CPU time, the
+busy time of both cores that was not ours (other load: how noisy the run
+was), requests/s and p50/p99 latency from wrk.  CPU time per request is the
+robust figure: when wrk saturates its core, requests/s measure wrk.
+
+Settings come from the environment (or the options of the same name):
+  BENCH_ROUNDS=5 BENCH_SECONDS=5 BENCH_CONNECTIONS=16 BENCH_WARMUP=1
+  BENCH_VARIANTS=plain,loaded-off,identity,identity-new
+  BENCH_NGINX_CPU=1 BENCH_WRK_CPU=0 BENCH_PORT=18480
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import re
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import page  # noqa: E402
+import variants as variant_table  # noqa: E402
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+CONF = """\
+@MAIN@
+worker_processes  1;
+daemon            off;
+master_process    on;
+pid               @PREFIX@/nginx.pid;
+error_log         @PREFIX@/error.log warn;
+
+events {
+    worker_connections  1024;
+}
+
+http {
+    types {
+        text/html                 html;
+        text/css                  css;
+        application/javascript    js;
+    }
+    default_type  application/octet-stream;
+
+    access_log    off;
+    sendfile      on;
+    tcp_nopush    on;
+
+    client_body_temp_path  @PREFIX@/tmp/body;
+    proxy_temp_path        @PREFIX@/tmp/proxy;
+    fastcgi_temp_path      @PREFIX@/tmp/fastcgi;
+    uwsgi_temp_path        @PREFIX@/tmp/uwsgi;
+    scgi_temp_path         @PREFIX@/tmp/scgi;
+
+@HTTP@
+
+    server {
+        listen       127.0.0.1:@PORT@;
+        server_name  localhost;
+        root         @ROOT@;
+
+@SERVER@
+
+        location / {
+@LOCATION@
+        }
+    }
+}
+"""
+
+WRK_SCRIPT = """\
+-- prints the run's figures as one JSON line; no per-request Lua
+done = function(summary, latency, requests)
+    local e = summary.errors
+    io.write(string.format(
+        "OMNI_BENCH {\\"requests\\":%d,\\"duration_us\\":%d,"
+        .. "\\"bytes\\":%d,\\"p50_us\\":%d,\\"p90_us\\":%d,"
+        .. "\\"p99_us\\":%d,\\"mean_us\\":%.1f,\\"max_us\\":%d,"
+        .. "\\"err_connect\\":%d,\\"err_read\\":%d,\\"err_write\\":%d,"
+        .. "\\"err_status\\":%d,\\"err_timeout\\":%d}\\n",
+        summary.requests, summary.duration, summary.bytes,
+        latency:percentile(50), latency:percentile(90),
+        latency:percentile(99), latency.mean, latency.max,
+        e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+class BenchError(Exception):
+    pass
+
+
+class Interrupted(BaseException):
+    pass
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def env_int(name, default):
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        raise SystemExit("%s must be an integer" % name)
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=env_int("BENCH_ROUNDS", 5))
+    ap.add_argument("--seconds", type=int,
+                    default=env_int("BENCH_SECONDS", 5))
+    ap.add_argument("--connections", type=int,
+                    default=env_int("BENCH_CONNECTIONS", 16))
+    ap.add_argument("--warmup", type=int, default=env_int("BENCH_WARMUP", 1))
+    ap.add_argument("--variants",
+                    default=os.environ.get(
+                        "BENCH_VARIANTS",
+                        ",".join(variant_table.DEFAULT_VARIANTS)))
+    ap.add_argument("--nginx-cpu", type=int,
+                    default=env_int("BENCH_NGINX_CPU", 1))
+    ap.add_argument("--wrk-cpu", type=int, default=env_int("BENCH_WRK_CPU", 0))
+    ap.add_argument("--port", type=int, default=env_int("BENCH_PORT", 18480))
+    ap.add_argument("--nginx", default=os.environ.get("NGINX",
+                                                      "/usr/sbin/nginx"))
+    ap.add_argument("--module", default="build/ngx_http_omni_module.so")
+    ap.add_argument("--omnictl", default="build/omnictl")
+    ap.add_argument("--run-dir", required=True,
+                    help="scratch directory for the nginx prefixes")
+    ap.add_argument("--out", default="build/bench",
+                    help="where report.md, results.json and logs go")
+    ap.add_argument("--list", action="store_true",
+                    help="list the variants and exit")
+    a = ap.parse_args()
+
+    if a.rounds < 1 or a.rounds > 50:
+        ap.error("rounds must be 1..50")
+    if a.seconds < 1 or a.seconds > 120:
+        ap.error("seconds must be 1..120")
+    if a.connections < 1 or a.connections > 1000:
+        ap.error("connections must be 1..1000")
+    if a.warmup < 0 or a.warmup > 30:
+        ap.error("warmup must be 0..30")
+    return a
+
+
+# -- /proc --------------------------------------------------------------
+
+def proc_cpu(pid):
+    """(user ticks, sys ticks, on-CPU ns or None) of one process."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])
+    try:
+        with open("/proc/%d/schedstat" % pid) as f:
+            run_ns = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        run_ns = None
+    return utime, stime, run_ns
+
+
+def core_busy(cpus):
+    """Busy and total ticks of the given cores, from /proc/stat."""
+    out = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            name = line.split(" ", 1)[0]
+            if not name.startswith("cpu") or name == "cpu":
+                continue
+            n = int(name[3:])
+            if n not in cpus:
+                continue
+            v = [int(x) for x in line.split()[1:]]
+            idle = v[3] + v[4]                      # idle + iowait
+            total = sum(v[:8])                      # guest is in user
+            out[n] = (total - idle, total)
+    return out
+
+
+def children_of(ppid):
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == ppid:
+            pids.append(int(d))
+    return pids
+
+
+# -- nginx instances ----------------------------------------------------
+
+def subst(text, values):
+    for k, v in values.items():
+        text = text.replace(k, str(v))
+    return text
+
+
+def indent(text, n):
+    return "\n".join((" " * n + line) if line.strip() else ""
+                     for line in text.strip("\n").split("\n"))
+
+
+class Instance:
+    def __init__(self, variant, port, args, run_dir, root, secret, size):
+        self.v = variant
+        self.name = variant["name"]
+        self.port = port
+        self.prefix = os.path.join(run_dir, self.name)
+        self.values = {"@MODULE@": os.path.abspath(args.module),
+                       "@SECRET@": secret, "@ROOT@": root,
+                       "@PREFIX@": self.prefix, "@PORT@": port,
+                       "@PAGE_SIZE@": size}
+        self.args = args
+        self.proc = None
+        self.worker = None
+
+    def write(self):
+        os.makedirs(os.path.join(self.prefix, "tmp"), exist_ok=True)
+        os.chmod(self.prefix, 0o755)
+        for rel, text in self.v.get("files", {}).items():
+            path = os.path.join(self.prefix, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(subst(text, self.values))
+        conf = CONF
+        conf = conf.replace("@MAIN@", self.v.get("main", ""))
+        conf = conf.replace("@HTTP@", indent(self.v.get("http", ""), 4))
+        conf = conf.replace("@SERVER@", indent(self.v.get("server", ""), 8))
+        conf = conf.replace("@LOCATION@",
+                            indent(self.v.get("location", ""), 12))
+        self.conf = os.path.join(self.prefix, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write(subst(conf, self.values))
+
+    def cmd(self, *extra):
+        return [self.args.nginx, "-p", self.prefix + "/", "-c", self.conf,
+                "-e", os.path.join(self.prefix, "error.log")] + list(extra)
+
+    def test(self):
+        r = subprocess.run(self.cmd("-t", "-q"), capture_output=True,
+                           text=True, timeout=30)
+        if r.returncode != 0:
+            raise BenchError("%s: nginx -t failed:\n%s"
+                             % (self.name, r.stderr.strip()))
+
+    def start(self):
+        port_free(self.port)
+        self.proc = subprocess.Popen(
+            ["taskset", "-c", str(self.args.nginx_cpu)] + self.cmd(),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_ready(self):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError("%s: nginx exited with %d, see %s"
+                                 % (self.name, self.proc.returncode,
+                                    os.path.join(self.prefix, "error.log")))
+            workers = children_of(self.proc.pid)
+            if len(workers) == 1 and port_open(self.port):
+                self.worker = workers[0]
+                return
+            time.sleep(0.05)
+        raise BenchError("%s: nginx did not come up on port %d"
+                         % (self.name, self.port))
+
+    def check_worker(self):
+        """The same single worker must still serve: no crash, no respawn."""
+        workers = children_of(self.proc.pid)
+        if self.proc.poll() is not None or workers != [self.worker]:
+            raise BenchError("%s: the nginx worker %d died (now %s); see %s"
+                             % (self.name, self.worker, workers,
+                                os.path.join(self.prefix, "error.log")))
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        pids = [self.proc.pid] + ([self.worker] if self.worker else [])
+        try:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.proc.wait(timeout=5)
+
+    def error_log_problems(self):
+        path = os.path.join(self.prefix, "error.log")
+        try:
+            with open(path, errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            return []
+        return [line for line in lines
+                if re.search(r"\[(alert|crit|emerg|error)\]|signal \d+", line)]
+
+
+def port_open(port):
+    s = socket.socket()
+    s.settimeout(0.2)
+    try:
+        s.connect(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def port_free(port):
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        raise BenchError("port %d is in use: set BENCH_PORT" % port)
+    finally:
+        s.close()
+
+
+# -- requests -----------------------------------------------------------
+
+def request_headers(variant, visitor):
+    h = dict(variant_table.BROWSER_HEADERS)
+    for k, v in variant.get("headers", {}).items():
+        if v is None:
+            h.pop(k, None)
+        else:
+            h[k] = v.replace("@VISITOR@", visitor)
+    return h
+
+
+def probe(port, headers):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        c.request("GET", "/index.html", headers=headers)
+        r = c.getresponse()
+        body = r.read()
+        return r.status, r.msg, body
+    finally:
+        c.close()
+
+
+def find_visitor_cookie(instances):
+    """A valid visitor cookie from the first instance that issues one."""
+    for inst in instances:
+        h = dict(variant_table.BROWSER_HEADERS)
+        status, msg, _ = probe(inst.port, h)
+        for sc in msg.get_all("Set-Cookie") or []:
+            m = re.match(r"omni=([^;]+)", sc)
+            if m:
+                return m.group(1), inst.name
+    # no variant mints: a value of the same length keeps the bytes equal
+    return "v1." + "A" * 22 + "." + "A" * 22, None
+
+
+def check_expect(inst, headers):
+    exp = inst.v.get("expect", {})
+    status, msg, body = probe(inst.port, headers)
+    problems = []
+    if "status" in exp and status != exp["status"]:
+        problems.append("status %d, expected %d" % (status, exp["status"]))
+    for name, rx in exp.get("headers", {}).items():
+        values = msg.get_all(name) or []
+        if rx is None:
+            if values:
+                problems.append("unexpected %s: %s" % (name, values))
+        elif not any(re.search(rx, v) for v in values):
+            problems.append("%s %s does not match %r" % (name, values, rx))
+    if "body_size" in exp:
+        want = int(subst(str(exp["body_size"]), inst.values))
+        if len(body) != want:
+            problems.append("body of %d bytes, expected %d"
+                            % (len(body), want))
+    for s in exp.get("body_contains", []):
+        if subst(s, inst.values).encode() not in body:
+            problems.append("body lacks %r" % s)
+    for s in exp.get("body_lacks", []):
+        if subst(s, inst.values).encode() in body:
+            problems.append("body contains %r" % s)
+    if problems:
+        raise BenchError("%s: probe response is wrong: %s"
+                         % (inst.name, "; ".join(problems)))
+    return len(body)
+
+
+# -- one wrk run --------------------------------------------------------
+
+def run_wrk(inst, headers, seconds, args, script, logf):
+    cmd = ["taskset", "-c", str(args.wrk_cpu), "wrk", "-t1",
+           "-c%d" % args.connections, "-d%ds" % seconds, "--latency",
+           "--timeout", "5s", "-s", script]
+    for k, v in headers.items():
+        cmd += ["-H", "%s: %s" % (k, v)]
+    cmd.append("http://127.0.0.1:%d/index.html" % inst.port)
+
+    cpus = {args.nginx_cpu, args.wrk_cpu}
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    c0 = proc_cpu(inst.worker)
+    k0 = core_busy(cpus)
+    t0 = time.monotonic()
+    r = subprocess.run(cmd, capture_output=True, text=True,
+                       timeout=seconds + 30)
+    t1 = time.monotonic()
+    c1 = proc_cpu(inst.worker)
+    k1 = core_busy(cpus)
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    logf.write("$ %s\n%s%s\n" % (" ".join(cmd), r.stdout, r.stderr))
+    if r.returncode != 0:
+        raise BenchError("%s: wrk failed (%d): %s"
+                         % (inst.name, r.returncode, r.stderr.strip()))
+    m = re.search(r"^OMNI_BENCH (\{.*\})$", r.stdout, re.M)
+    if m is None:
+        raise BenchError("%s: no figures in wrk output" % inst.name)
+    w = json.loads(m.group(1))
+    errors = sum(w[k] for k in w if k.startswith("err_"))
+    if w["requests"] == 0 or errors:
+        raise BenchError("%s: wrk saw %d requests and %d errors (%s)"
+                         % (inst.name, w["requests"], errors,
+                            {k: w[k] for k in w if k.startswith("err_")}))
+
+    n = w["requests"]
+    user_us = (c1[0] - c0[0]) * 1e6 / CLK_TCK
+    sys_us = (c1[1] - c0[1]) * 1e6 / CLK_TCK
+    wall = t1 - t0
+    wrk_cpu = ((ru1.ru_utime - ru0.ru_utime)
+               + (ru1.ru_stime - ru0.ru_stime))
+
+    def other(cpu, ours_s):
+        busy = (k1[cpu][0] - k0[cpu][0]) / CLK_TCK
+        total = (k1[cpu][1] - k0[cpu][1]) / CLK_TCK
+        return max(0.0, busy - ours_s) / total * 100 if total else 0.0
+
+    worker_s = (user_us + sys_us) / 1e6
+    res = {
+        "variant": inst.name,
+        "requests": n,
+        "rps": n / (w["duration_us"] / 1e6),
+        "p50_us": w["p50_us"], "p90_us": w["p90_us"], "p99_us": w["p99_us"],
+        "mean_us": w["mean_us"], "max_us": w["max_us"],
+        "cpu_us": (user_us + sys_us) / n,
+        "user_us": user_us / n, "sys_us": sys_us / n,
+        "run_cpu_us": ((c1[2] - c0[2]) / 1e3 / n
+                       if c0[2] is not None else None),
+        "worker_busy": worker_s / wall * 100,
+        "wrk_busy": wrk_cpu / wall * 100,
+        "other_nginx_core": other(args.nginx_cpu, worker_s),
+        "other_wrk_core": (other(args.wrk_cpu, wrk_cpu)
+                           if args.wrk_cpu != args.nginx_cpu else None),
+        "wall_s": wall,
+    }
+    return res
+
+
+# -- summary ------------------------------------------------------------
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def spread(xs):
+    """(max - min) / median, in percent."""
+    m = med(xs)
+    return (max(xs) - min(xs)) / m * 100 if m else 0.0
+
+
+def summarize(names, rounds, baselines):
+    by = {n: [r for rnd in rounds for r in rnd if r["variant"] == n]
+          for n in names}
+    summary = {}
+    for n in names:
+        rs = by[n]
+        s = {
+            "runs": len(rs),
+            "rps": med([r["rps"] for r in rs]),
+            "rps_spread": spread([r["rps"] for r in rs]),
+            "p50_us": med([r["p50_us"] for r in rs]),
+            "p99_us": med([r["p99_us"] for r in rs]),
+            "cpu_us": med([r["cpu_us"] for r in rs]),
+            "cpu_min": min(r["cpu_us"] for r in rs),
+            "cpu_max": max(r["cpu_us"] for r in rs),
+            "cpu_spread": spread([r["cpu_us"] for r in rs]),
+            "sys_share": med([r["sys_us"] / r["cpu_us"] * 100 for r in rs]),
+            "run_cpu_us": med([r["run_cpu_us"] for r in rs]),
+            "worker_busy": med([r["worker_busy"] for r in rs]),
+            "wrk_busy": med([r["wrk_busy"] for r in rs]),
+            "other_nginx_core": med([r["other_nginx_core"] for r in rs]),
+            "other_wrk_core": med([r["other_wrk_core"] for r in rs]),
+        }
+        base = baselines.get(n)
+        if base and base != n and base in by:
+            deltas, ratios = [], []
+            for rnd in rounds:
+                a = [r for r in rnd if r["variant"] == n]
+                b = [r for r in rnd if r["variant"] == base]
+                if a and b:
+                    deltas.append(a[0]["cpu_us"] - b[0]["cpu_us"])
+                    ratios.append(a[0]["rps"] / b[0]["rps"])
+            s.update({"baseline": base,
+                      "cpu_delta_us": med(deltas),
+                      "cpu_delta_min": min(deltas),
+                      "cpu_delta_max": max(deltas),
+                      "rps_ratio": med(ratios),
+                      "rps_ratio_min": min(ratios),
+                      "rps_ratio_max": max(ratios)})
+        summary[n] = s
+    return summary
+
+
+def fmt(x, f="%.2f"):
+    return "-" if x is None else f % x
+
+
+def render(args, names, variants, summary, meta, micro):
+    L = []
+    L.append("# ngx_omni_module benchmark report")
+    L.append("")
+    L.append("%s, %s" % (meta["date"], meta["host"]))
+    L.append("")
+    L.append("- nginx %s, one worker per variant pinned to core %d; wrk "
+             "(1 thread, %d connections) pinned to core %d"
+             % (meta["nginx_version"], args.nginx_cpu, args.connections,
+                args.wrk_cpu))
+    L.append("- page: %d bytes of HTML served as a static file "
+             "(sendfile on, access_log off)" % meta["page_size"])
+    L.append("- %d rounds x %d variants x %d s, order rotated each round, "
+             "%d s warm-up; figures are medians over the rounds; deltas "
+             "and ratios are paired per round, then the median is taken"
+             % (args.rounds, len(names), args.seconds, args.warmup))
+    L.append("- CPU: the worker's utime+stime from /proc/PID/stat over "
+             "the run, divided by the requests wrk completed")
+    L.append("- load average before/after: %s / %s; CPU: %s"
+             % (meta["load_before"], meta["load_after"], meta["cpu_model"]))
+    L.append("")
+    L.append("| variant | req/s | ratio | p50 ms | p99 ms | CPU us/req "
+             "| delta us/req | CPU min..max | sys % | worker busy % "
+             "| wrk busy % |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in names:
+        s = summary[n]
+        ratio = fmt(s.get("rps_ratio"), "%.3f")
+        delta = ("%+.2f (%+.2f..%+.2f)" % (s["cpu_delta_us"],
+                                          s["cpu_delta_min"],
+                                          s["cpu_delta_max"])
+                 if "cpu_delta_us" in s else "-")
+        L.append("| %s | %.0f | %s | %.3f | %.3f | %.2f | %s | %.2f..%.2f "
+                 "| %.0f | %.0f | %.0f |"
+                 % (n, s["rps"], ratio, s["p50_us"] / 1000,
+                    s["p99_us"] / 1000, s["cpu_us"], delta, s["cpu_min"],
+                    s["cpu_max"], s["sys_share"], s["worker_busy"],
+                    s["wrk_busy"]))
+    L.append("")
+    L.append("Variants:")
+    L.append("")
+    for n in names:
+        L.append("- **%s**: %s (baseline: %s)"
+                 % (n, variants[n]["about"],
+                    summary[n].get("baseline", "-")))
+    L.append("")
+    L.append("Noise: spread of CPU us/req across rounds (max-min)/median: "
+             + ", ".join("%s %.1f%%" % (n, summary[n]["cpu_spread"])
+                         for n in names)
+             + "; of req/s: "
+             + ", ".join("%s %.1f%%" % (n, summary[n]["rps_spread"])
+                         for n in names) + ".")
+    L.append("Other load on the nginx core during the runs (median %% of "
+             "the core not used by the worker under test): %s; on the wrk "
+             "core: %s."
+             % (", ".join("%s %s%%" % (n, fmt(summary[n]["other_nginx_core"],
+                                               "%.1f")) for n in names),
+                ", ".join("%s %s%%" % (n, fmt(summary[n]["other_wrk_core"],
+                                               "%.1f")) for n in names)))
+    L.append("")
+    verdicts = []
+    for n in names:
+        target = variants[n].get("target_us")
+        if target is not None and "cpu_delta_us" in summary[n]:
+            d = summary[n]["cpu_delta_us"]
+            verdicts.append("%s adds %.2f us of worker CPU per request over "
+                            "%s (target <= %.2f us: %s)"
+                            % (n, d, summary[n]["baseline"], target,
+                               "met" if d <= target else "MISSED"))
+    if verdicts:
+        L.append("Targets: " + "; ".join(verdicts) + ".")
+        L.append("")
+    if micro:
+        L.append("## Microbenchmark (make bench-micro)")
+        L.append("")
+        L.append("```")
+        L.append(micro.rstrip())
+        L.append("```")
+        L.append("")
+    L.append("Command: `make bench` (BENCH_ROUNDS=%d BENCH_SECONDS=%d "
+             "BENCH_CONNECTIONS=%d BENCH_VARIANTS=%s)"
+             % (args.rounds, args.seconds, args.connections,
+                ",".join(names)))
+    return "\n".join(L) + "\n"
+
+
+def nginx_version(nginx):
+    r = subprocess.run([nginx, "-v"], capture_output=True, text=True)
+    m = re.search(r"nginx/(\S+)", r.stderr)
+    return m.group(1) if m else "?"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+# -- main ---------------------------------------------------------------
+
+def main():
+    args = parse_args()
+    table = {v["name"]: v for v in variant_table.VARIANTS}
+    if args.list:
+        for v in variant_table.VARIANTS:
+            print("%-16s %s" % (v["name"], v["about"]))
+        return 0
+
+    names = [n.strip() for n in args.variants.split(",") if n.strip()]
+    unknown = [n for n in names if n not in table]
+    if unknown or not names:
+        raise BenchError("unknown variants %s; known: %s"
+                         % (unknown, ", ".join(table)))
+    if len(set(names)) != len(names):
+        raise BenchError("a variant is listed twice")
+    baselines = {n: table[n].get("baseline", "plain") for n in names}
+
+    for tool in ("wrk", "taskset"):
+        if subprocess.run(["sh", "-c", "command -v " + tool],
+                          capture_output=True).returncode != 0:
+            raise BenchError("%s is not installed (make deps)" % tool)
+    ncpu = os.cpu_count() or 1
+    for c in (args.nginx_cpu, args.wrk_cpu):
+        if c >= ncpu:
+            raise BenchError("core %d does not exist (%d cores)" % (c, ncpu))
+    if args.nginx_cpu == args.wrk_cpu:
+        log("warning: nginx and wrk share core %d" % args.wrk_cpu)
+
+    os.makedirs(args.out, exist_ok=True)
+    os.chmod(args.run_dir, 0o755)
+    root = os.path.join(args.run_dir, "html")
+    os.makedirs(root, exist_ok=True)
+    os.chmod(root, 0o755)
+    body = page.generate()
+    with open(os.path.join(root, "index.html"), "wb") as f:
+        f.write(body)
+    os.chmod(os.path.join(root, "index.html"), 0o644)
+
+    secret = os.path.join(args.run_dir, "omni.secret")
+    r = subprocess.run([args.omnictl, "gen-secret", secret],
+                       capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        raise BenchError("omnictl gen-secret failed: " + r.stderr.strip())
+
+    instances = [Instance(table[n], args.port + i, args, args.run_dir, root,
+                          secret, len(body))
+                 for i, n in enumerate(names)]
+    by_name = {i.name: i for i in instances}
+
+    def on_signal(signum, frame):
+        raise Interrupted()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    meta = {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "host": "%s, %d cores, Linux %s" % (platform.node(), ncpu,
+                                                platform.release()),
+            "nginx_version": nginx_version(args.nginx),
+            "cpu_model": cpu_model(), "page_size": len(body),
+            "load_before": loadavg()}
+
+    logpath = os.path.join(args.out, "wrk.log")
+    script = os.path.join(args.run_dir, "report.lua")
+    with open(script, "w") as f:
+        f.write(WRK_SCRIPT)
+
+    rounds = []
+    try:
+        for inst in instances:
+            inst.write()
+            inst.test()
+        for inst in instances:
+            inst.start()
+        for inst in instances:
+            inst.wait_ready()
+        log("nginx up: " + ", ".join("%s :%d worker %d"
+                                     % (i.name, i.port, i.worker)
+                                     for i in instances))
+
+        visitor, source = find_visitor_cookie(instances)
+        log("visitor cookie from %s" % (source or "nowhere (placeholder)"))
+        headers = {i.name: request_headers(i.v, visitor) for i in instances}
+        for inst in instances:
+            check_expect(inst, headers[inst.name])
+
+        total = (args.warmup * len(names)
+                 + args.rounds * len(names) * args.seconds)
+        log("running %d rounds x %d variants x %d s (about %d s)"
+            % (args.rounds, len(names), args.seconds, total))
+
+        with open(logpath, "w") as logf:
+            if args.warmup:
+                for inst in instances:
+                    run_wrk(inst, headers[inst.name], args.warmup, args,
+                            script, logf)
+            for rnd in range(args.rounds):
+                k = rnd % len(names)
+                order = names[k:] + names[:k]
+                results = []
+                for n in order:
+                    inst = by_name[n]
+                    res = run_wrk(inst, headers[n], args.seconds, args,
+                                  script, logf)
+                    inst.check_worker()
+                    res["round"] = rnd
+                    results.append(res)
+                    log("round %d %-14s %8.0f req/s  p50 %6.3f ms  "
+                        "p99 %6.3f ms  cpu %6.2f us/req  worker %3.0f%%  "
+                        "other %4.1f%%"
+                        % (rnd + 1, n, res["rps"], res["p50_us"] / 1000,
+                           res["p99_us"] / 1000, res["cpu_us"],
+                           res["worker_busy"], res["other_nginx_core"]))
+                rounds.append(results)
+    finally:
+        for inst in instances:
+            inst.stop()
+
+    problems = []
+    for inst in instances:
+        problems += ["%s: %s" % (inst.name, p)
+                     for p in inst.error_log_problems()]
+    if problems:
+        raise BenchError("errors in the nginx logs:\n" + "\n".join(problems))
+
+    meta["load_after"] = loadavg()
+    summary = summarize(names, rounds, baselines)
+
+    micro = None
+    micro_path = os.path.join(args.out, "micro.txt")
+    if os.path.exists(micro_path):
+        with open(micro_path) as f:
+            micro = f.read()
+
+    report = render(args, names, table, summary, meta, micro)
+    with open(os.path.join(args.out, "report.md"), "w") as f:
+        f.write(report)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump({"meta": meta, "settings": vars(args), "summary": summary,
+                   "rounds": rounds}, f, indent=1)
+    print(report)
+    log("report: %s" % os.path.join(args.out, "report.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as e:
+        log("bench: %s" % e)
+        sys.exit(1)
+    except Interrupted:
+        log("bench: interrupted, nginx stopped")
+        sys.exit(130)
+    except subprocess.TimeoutExpired as e:
+        log("bench: timed out: %s" % e)
+        sys.exit(1)
