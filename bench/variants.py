@@ -63,6 +63,14 @@ VARIANTS = [
                    "body_size": "@PAGE_SIZE@"},
     },
     {
+        "name": "plain-aa",
+        "about": "a second, identical plain instance: the A/A control, its "
+                 "delta is the noise floor of the method",
+        "headers": {"Cookie": OTHER_COOKIES + "; omni=@VISITOR@"},
+        "expect": {"status": 200, "headers": NOT_SET,
+                   "body_size": "@PAGE_SIZE@"},
+    },
+    {
         "name": "loaded-off",
         "about": "module loaded and omni_secret set, omni off",
         "main": LOAD_MODULE,
