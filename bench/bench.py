@@ -15,6 +15,11 @@ busy time of both cores that was not ours (other load: how noisy the run
 was), requests/s and p50/p99 latency from wrk.  CPU time per request is the
 robust figure: when wrk saturates its core, requests/s measure wrk.
 
+Then each variant runs once more as a single process under valgrind's
+callgrind, which counts the user-space instructions of a fixed number of
+sequential keep-alive requests: a deterministic figure that other load
+cannot disturb, and a per-function account of what the module costs.
+
 The machine may be shared: before each run the harness waits (a bounded
 time) until both cores are quiet, and a run during which others used more
 than BENCH_MAX_OTHER %% of either core is repeated (BENCH_RETRIES times);
@@ -24,6 +29,7 @@ runs that remain.
 Settings come from the environment (or the options of the same name):
   BENCH_ROUNDS=5 BENCH_SECONDS=5 BENCH_CONNECTIONS=16 BENCH_WARMUP=1
   BENCH_MAX_OTHER=10 BENCH_RETRIES=1 BENCH_QUIET_WAIT=5
+  BENCH_CALLGRIND=1 BENCH_CALLGRIND_REQUESTS=1000 BENCH_PROFILE=
   BENCH_VARIANTS=plain,loaded-off,identity,identity-new
   BENCH_NGINX_CPU=1 BENCH_WRK_CPU=0 BENCH_PORT=18480
 """
@@ -54,7 +60,7 @@ CONF = """\
 @MAIN@
 worker_processes  1;
 daemon            off;
-master_process    on;
+master_process    @MASTER@;
 pid               @PREFIX@/nginx.pid;
 error_log         @PREFIX@/error.log warn;
 
@@ -167,6 +173,16 @@ def parse_args():
                     help="scratch directory for the nginx prefixes")
     ap.add_argument("--out", default="build/bench",
                     help="where report.md, results.json and logs go")
+    ap.add_argument("--callgrind", type=int,
+                    default=env_int("BENCH_CALLGRIND", 1),
+                    help="1: also count instructions per request under "
+                         "callgrind (deterministic), 0: skip")
+    ap.add_argument("--callgrind-requests", type=int,
+                    default=env_int("BENCH_CALLGRIND_REQUESTS", 1000))
+    ap.add_argument("--profile",
+                    default=os.environ.get("BENCH_PROFILE", ""),
+                    help="variants to profile with perf record after the "
+                         "rounds (comma-separated)")
     ap.add_argument("--list", action="store_true",
                     help="list the variants and exit")
     a = ap.parse_args()
@@ -183,6 +199,8 @@ def parse_args():
         ap.error("retries must be 0..5")
     if a.quiet_wait < 0 or a.quiet_wait > 60:
         ap.error("quiet-wait must be 0..60")
+    if a.callgrind_requests < 10 or a.callgrind_requests > 100000:
+        ap.error("callgrind-requests must be 10..100000")
     if a.max_other < 0 or a.max_other > 100:
         ap.error("max-other must be 0..100")
     return a
@@ -250,11 +268,17 @@ def indent(text, n):
 
 
 class Instance:
-    def __init__(self, variant, port, args, run_dir, root, secret, size):
+    """One nginx: a master and one worker, or under callgrind a single
+    process (master_process off) so that valgrind sees the requests."""
+
+    def __init__(self, variant, port, args, run_dir, root, secret, size,
+                 callgrind=False):
         self.v = variant
         self.name = variant["name"]
         self.port = port
-        self.prefix = os.path.join(run_dir, self.name)
+        self.callgrind = callgrind
+        self.prefix = os.path.join(run_dir,
+                                   self.name + ("-cg" if callgrind else ""))
         self.values = {"@MODULE@": os.path.abspath(args.module),
                        "@SECRET@": secret, "@ROOT@": root,
                        "@PREFIX@": self.prefix, "@PORT@": port,
@@ -272,6 +296,7 @@ class Instance:
             with open(path, "w") as f:
                 f.write(subst(text, self.values))
         conf = CONF
+        conf = conf.replace("@MASTER@", "off" if self.callgrind else "on")
         conf = conf.replace("@MAIN@", self.v.get("main", ""))
         conf = conf.replace("@HTTP@", indent(self.v.get("http", ""), 4))
         conf = conf.replace("@SERVER@", indent(self.v.get("server", ""), 8))
@@ -294,17 +319,27 @@ class Instance:
 
     def start(self):
         port_free(self.port)
+        pre = ["taskset", "-c", str(self.args.nginx_cpu)]
+        if self.callgrind:
+            pre += ["valgrind", "--tool=callgrind", "--dump-instr=no",
+                    "--callgrind-out-file=%s/callgrind.out" % self.prefix]
         self.proc = subprocess.Popen(
-            ["taskset", "-c", str(self.args.nginx_cpu)] + self.cmd(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            pre + self.cmd(), stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.prefix, "stderr.log"), "w"))
 
     def wait_ready(self):
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + (60 if self.callgrind else 10)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise BenchError("%s: nginx exited with %d, see %s"
                                  % (self.name, self.proc.returncode,
                                     os.path.join(self.prefix, "error.log")))
+            if self.callgrind:
+                if port_open(self.port):
+                    self.worker = self.proc.pid
+                    return
+                time.sleep(0.2)
+                continue
             workers = children_of(self.proc.pid)
             if len(workers) == 1 and port_open(self.port):
                 self.worker = workers[0]
@@ -327,7 +362,7 @@ class Instance:
         pids = [self.proc.pid] + ([self.worker] if self.worker else [])
         try:
             self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=5)
+            self.proc.wait(timeout=30 if self.callgrind else 5)
         except subprocess.TimeoutExpired:
             for pid in pids:
                 try:
@@ -550,6 +585,104 @@ def run_wrk(inst, headers, seconds, args, script, logf):
     return res
 
 
+def profile(inst, headers, args, script, logf):
+    """perf record of the worker under load: top symbols to a text file."""
+    data = os.path.join(args.run_dir, "perf-%s.data" % inst.name)
+    out = os.path.join(args.out, "profile-%s.txt" % inst.name)
+    rec = subprocess.Popen(
+        ["perf", "record", "-q", "-F", "999", "-p", str(inst.worker),
+         "-o", data, "--", "sleep", str(args.seconds)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.3)
+        run_wrk(inst, headers, args.seconds, args, script, logf)
+        _, err = rec.communicate(timeout=args.seconds + 30)
+    finally:
+        if rec.poll() is None:
+            rec.kill()
+            rec.wait()
+    if rec.returncode != 0:
+        log("profile %s: perf record failed: %s" % (inst.name, err.strip()))
+        return None
+    r = subprocess.run(["perf", "report", "-i", data, "--stdio",
+                        "--no-children", "--sort", "dso,sym", "-g", "none"],
+                       capture_output=True, text=True, timeout=120)
+    lines = [line for line in r.stdout.splitlines()
+             if line.strip() and not line.startswith("#")]
+    with open(out, "w") as f:
+        f.write("# perf record -p <worker of %s> during a %d s wrk run\n"
+                % (inst.name, args.seconds))
+        f.write("\n".join(lines[:60]) + "\n")
+    return out
+
+
+def send_requests(port, headers, n, size):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        for _ in range(n):
+            c.request("GET", "/index.html", headers=headers)
+            r = c.getresponse()
+            body = r.read()
+            if r.status != 200 or len(body) != size:
+                raise BenchError("callgrind: status %d, %d bytes"
+                                 % (r.status, len(body)))
+    finally:
+        c.close()
+
+
+def callgrind_variant(inst, headers, args, size):
+    """Instructions per request of one variant, and its module's share."""
+    inst.write()
+    try:
+        inst.start()
+        inst.wait_ready()
+        send_requests(inst.port, headers, 100, size)        # warm-up
+        for what in ("-z", "-d"):
+            if what == "-d":
+                send_requests(inst.port, headers, args.callgrind_requests,
+                              size)
+            r = subprocess.run(["callgrind_control", what,
+                                str(inst.proc.pid)],
+                               capture_output=True, text=True, timeout=60)
+            if r.returncode != 0:
+                raise BenchError("callgrind_control %s failed: %s"
+                                 % (what, (r.stdout + r.stderr).strip()))
+        dumps = sorted((f for f in os.listdir(inst.prefix)
+                        if re.match(r"callgrind\.out\.\d+$", f)),
+                       key=lambda f: int(f.rsplit(".", 1)[1]))
+        if not dumps:
+            raise BenchError("%s: no callgrind dump" % inst.name)
+        dump = os.path.join(inst.prefix, dumps[-1])
+    finally:
+        inst.stop()
+
+    with open(dump) as f:
+        m = re.search(r"^summary:\s+(\d+)", f.read(), re.M)
+    if m is None:
+        raise BenchError("%s: no summary in %s" % (inst.name, dump))
+    ir = int(m.group(1)) / args.callgrind_requests
+
+    r = subprocess.run(["callgrind_annotate", "--inclusive=yes", dump],
+                       capture_output=True, text=True, timeout=120)
+    funcs = []
+    for line in r.stdout.splitlines():
+        m = re.match(r"\s*([\d,]+) \([\d. ]+%\)\s+(\S+):(\S+) \[(.*)\]$",
+                     line)
+        if m:
+            funcs.append((int(m.group(1).replace(",", ""))
+                          / args.callgrind_requests,
+                          m.group(3), os.path.basename(m.group(4))))
+    out = os.path.join(args.out, "callgrind-%s.txt" % inst.name)
+    with open(out, "w") as f:
+        f.write("# callgrind: inclusive instructions per request, %d "
+                "requests of %s\n" % (args.callgrind_requests, inst.name))
+        for ir_f, fn, obj in funcs[:80]:
+            f.write("%10.0f  %s [%s]\n" % (ir_f, fn, obj))
+    module = [(i, fn) for i, fn, obj in funcs
+              if "omni" in obj or fn.startswith("omni_")]
+    return {"ir": ir, "module": module[:12], "file": out}
+
+
 # -- summary ------------------------------------------------------------
 
 def med(xs):
@@ -582,6 +715,7 @@ def summarize(names, rounds, baselines):
             "cpu_max": max(r["cpu_us"] for r in rs),
             "cpu_spread": spread([r["cpu_us"] for r in rs]),
             "sys_share": med([r["sys_us"] / r["cpu_us"] * 100 for r in rs]),
+            "user_us": med([r["user_us"] for r in rs]),
             "run_cpu_us": med([r["run_cpu_us"] for r in rs]),
             "worker_busy": med([r["worker_busy"] for r in rs]),
             "wrk_busy": med([r["wrk_busy"] for r in rs]),
@@ -635,7 +769,45 @@ def fmt(x, f="%.2f"):
     return "-" if x is None else f % x
 
 
-def render(args, names, variants, summary, meta, micro):
+def render_callgrind(args, names, summary, cg):
+    L = ["## Instructions per request (callgrind)", ""]
+    L.append("Each variant once more as a single nginx process under "
+             "valgrind --tool=callgrind: %d sequential keep-alive requests "
+             "(after 100 of warm-up), user-space instructions only (the "
+             "kernel's TCP work is not counted). Deterministic: other load "
+             "does not change it. Crypto runs a generic code path under "
+             "valgrind (no SHA extensions), so HMAC costs more "
+             "instructions here than natively; the micro benchmark has "
+             "the native figure." % args.callgrind_requests)
+    L.append("")
+    L.append("| variant | instructions/req | delta | est. us/req | module "
+             "functions (inclusive instructions/req) |")
+    L.append("|---|---:|---:|---:|---|")
+    for n in names:
+        if n not in cg:
+            continue
+        base = summary[n].get("baseline")
+        delta, est = "-", "-"
+        if base in cg and base != n:
+            d = cg[n]["ir"] - cg[base]["ir"]
+            delta = "%+.0f" % d
+            # at the baseline's measured user-space speed
+            if summary[base].get("user_us"):
+                est = "%+.2f" % (d * summary[base]["user_us"]
+                                 / cg[base]["ir"])
+        mod = ", ".join("%s %.0f" % (fn, i) for i, fn in cg[n]["module"][:6])
+        L.append("| %s | %.0f | %s | %s | %s |"
+                 % (n, cg[n]["ir"], delta, est, mod or "-"))
+    L.append("")
+    L.append("est. us/req: the delta in instructions at the speed the "
+             "baseline's worker ran user space in the wrk runs (user "
+             "us/req / instructions/req). Full listings: "
+             "build/bench/callgrind-VARIANT.txt.")
+    L.append("")
+    return L
+
+
+def render(args, names, variants, summary, meta, micro, cg):
     L = []
     L.append("# ngx_omni_module benchmark report")
     L.append("")
@@ -652,12 +824,14 @@ def render(args, names, variants, summary, meta, micro):
              "and ratios are paired per round, then the median is taken"
              % (args.rounds, len(names), args.seconds, args.warmup))
     L.append("- CPU: the worker's utime+stime from /proc/PID/stat over "
-             "the run, divided by the requests wrk completed")
+             "the run, divided by the requests wrk completed (user: the "
+             "utime part alone, where the module works; the kernel's share "
+             "is the loopback TCP and sendfile)")
     L.append("- load average before/after: %s / %s; CPU: %s"
              % (meta["load_before"], meta["load_after"], meta["cpu_model"]))
     L.append("")
     L.append("| variant | req/s | ratio | p50 ms | p99 ms | CPU us/req "
-             "| delta us/req | CPU min..max | sys % | worker busy % "
+             "| delta us/req | CPU min..max | user us/req | worker busy % "
              "| wrk busy % |")
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in names:
@@ -668,10 +842,10 @@ def render(args, names, variants, summary, meta, micro):
                                           s["cpu_delta_max"])
                  if "cpu_delta_us" in s else "-")
         L.append("| %s | %.0f | %s | %.3f | %.3f | %.2f | %s | %.2f..%.2f "
-                 "| %.0f | %.0f | %.0f |"
+                 "| %.2f | %.0f | %.0f |"
                  % (n, s["rps"], ratio, s["p50_us"] / 1000,
                     s["p99_us"] / 1000, s["cpu_us"], delta, s["cpu_min"],
-                    s["cpu_max"], s["sys_share"], s["worker_busy"],
+                    s["cpu_max"], s["user_us"], s["worker_busy"],
                     s["wrk_busy"]))
     L.append("")
     L.append("Variants:")
@@ -716,8 +890,13 @@ def render(args, names, variants, summary, meta, micro):
                             % (n, d, summary[n]["baseline"], target,
                                "met" if d <= target else "MISSED"))
     if verdicts:
-        L.append("Targets: " + "; ".join(verdicts) + ".")
+        L.append("Targets: " + "; ".join(verdicts) + "."
+                 + ("" if meta["basis"].startswith("undisturbed") else
+                    " Rough: the machine was busy (see the instruction "
+                    "counts below for a figure load cannot move)."))
         L.append("")
+    if cg:
+        L += render_callgrind(args, names, summary, cg)
     if micro:
         L.append("## Microbenchmark (make bench-micro)")
         L.append("")
@@ -828,6 +1007,7 @@ def main():
         f.write(WRK_SCRIPT)
 
     rounds = []
+    cg_instances = []
     try:
         for inst in instances:
             inst.write()
@@ -879,12 +1059,38 @@ def main():
                            res["other_nginx_core"],
                            res["other_wrk_core"] or 0))
                 rounds.append(results)
+
+            for n in [p.strip() for p in args.profile.split(",")
+                      if p.strip()]:
+                if n not in by_name:
+                    log("profile: %s is not among the variants run" % n)
+                    continue
+                path = profile(by_name[n], headers[n], args, script, logf)
+                if path:
+                    log("profile: %s" % path)
     finally:
         for inst in instances:
             inst.stop()
 
+    cg = {}
+    if args.callgrind:
+        if subprocess.run(["sh", "-c", "command -v valgrind"],
+                          capture_output=True).returncode != 0:
+            log("callgrind: valgrind is not installed, skipped")
+        else:
+            log("callgrind: %d requests per variant under valgrind"
+                % args.callgrind_requests)
+            for i, n in enumerate(names):
+                inst = Instance(table[n], args.port + 50 + i, args,
+                                args.run_dir, root, secret, len(body),
+                                callgrind=True)
+                cg_instances.append(inst)
+                cg[n] = callgrind_variant(inst, headers[n], args, len(body))
+                log("callgrind %-14s %8.0f instructions/request"
+                    % (n, cg[n]["ir"]))
+
     problems = []
-    for inst in instances:
+    for inst in instances + cg_instances:
         problems += ["%s: %s" % (inst.name, p)
                      for p in inst.error_log_problems()]
     if problems:
@@ -914,11 +1120,12 @@ def main():
         with open(micro_path) as f:
             micro = f.read()
 
-    report = render(args, names, table, summary, meta, micro)
+    report = render(args, names, table, summary, meta, micro, cg)
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write(report)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump({"meta": meta, "settings": vars(args), "summary": summary,
+                   "callgrind": cg,
                    "summary_all_runs": summary_all, "rounds": rounds},
                   f, indent=1)
     print(report)
