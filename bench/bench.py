@@ -22,7 +22,7 @@ cannot disturb, and a per-function account of what the module costs.
 
 The machine may be shared: before each run the harness waits (a bounded
 time) until both cores are quiet, and a run during which others used more
-than BENCH_MAX_OTHER %% of either core is repeated (BENCH_RETRIES times);
+than BENCH_MAX_OTHER % of either core is repeated (BENCH_RETRIES times);
 the least disturbed attempt is kept and the report counts the disturbed
 runs that remain.
 
@@ -31,7 +31,7 @@ Settings come from the environment (or the options of the same name):
   BENCH_MAX_OTHER=10 BENCH_RETRIES=1 BENCH_QUIET_WAIT=5
   BENCH_CALLGRIND=1 BENCH_CALLGRIND_REQUESTS=1000 BENCH_PROFILE=
   BENCH_VARIANTS=plain,loaded-off,identity,identity-new
-  BENCH_NGINX_CPU=1 BENCH_WRK_CPU=0 BENCH_PORT=18480
+  BENCH_NGINX_CPU=1 BENCH_WRK_CPU=0 BENCH_PORT=18480 BENCH_NICE=0
 """
 
 import argparse
@@ -173,6 +173,9 @@ def parse_args():
                     help="scratch directory for the nginx prefixes")
     ap.add_argument("--out", default="build/bench",
                     help="where report.md, results.json and logs go")
+    ap.add_argument("--nice", type=int, default=env_int("BENCH_NICE", 0),
+                    help="nice value of nginx and wrk; below 0 takes CPU "
+                         "from everybody else on the machine")
     ap.add_argument("--callgrind", type=int,
                     default=env_int("BENCH_CALLGRIND", 1),
                     help="1: also count instructions per request under "
@@ -199,6 +202,8 @@ def parse_args():
         ap.error("retries must be 0..5")
     if a.quiet_wait < 0 or a.quiet_wait > 60:
         ap.error("quiet-wait must be 0..60")
+    if a.nice < -20 or a.nice > 19:
+        ap.error("nice must be -20..19")
     if a.callgrind_requests < 10 or a.callgrind_requests > 100000:
         ap.error("callgrind-requests must be 10..100000")
     if a.max_other < 0 or a.max_other > 100:
@@ -319,7 +324,8 @@ class Instance:
 
     def start(self):
         port_free(self.port)
-        pre = ["taskset", "-c", str(self.args.nginx_cpu)]
+        pre = ["nice", "-n", str(self.args.nice),
+               "taskset", "-c", str(self.args.nginx_cpu)]
         if self.callgrind:
             pre += ["valgrind", "--tool=callgrind", "--dump-instr=no",
                     "--callgrind-out-file=%s/callgrind.out" % self.prefix]
@@ -519,7 +525,8 @@ def run_measured(inst, headers, seconds, args, script, logf):
 
 
 def run_wrk(inst, headers, seconds, args, script, logf):
-    cmd = ["taskset", "-c", str(args.wrk_cpu), "wrk", "-t1",
+    cmd = ["nice", "-n", str(args.nice),
+           "taskset", "-c", str(args.wrk_cpu), "wrk", "-t1",
            "-c%d" % args.connections, "-d%ds" % seconds, "--latency",
            "--timeout", "5s", "-s", script]
     for k, v in headers.items():
@@ -827,6 +834,8 @@ def render(args, names, variants, summary, meta, micro, cg):
              "the run, divided by the requests wrk completed (user: the "
              "utime part alone, where the module works; the kernel's share "
              "is the loopback TCP and sendfile)")
+    if args.nice:
+        L.append("- nginx and wrk ran at nice %d" % args.nice)
     L.append("- load average before/after: %s / %s; CPU: %s"
              % (meta["load_before"], meta["load_after"], meta["cpu_model"]))
     L.append("")
