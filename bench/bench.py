@@ -5,7 +5,9 @@ Every variant (bench/variants.py) runs as its own nginx instance with ONE
 worker process, all of them pinned to one core (BENCH_NGINX_CPU) and wrk to
 another (BENCH_WRK_CPU).  Rounds interleave the variants (the order rotates
 each round) so that drift and other load on the machine hit all of them
-alike; every figure is the median over the rounds, and comparisons with the
+alike, and every round starts the nginx processes afresh, so that the luck
+of one process's memory layout (cache and TLB conflicts: a steady bias of
+a few per cent) turns into noise that the medians absorb; every figure is the median over the rounds, and comparisons with the
 baseline are paired per round (the delta or ratio of two runs a few seconds
 apart) before the median is taken.
 
@@ -28,7 +30,7 @@ runs that remain.
 
 Settings come from the environment (or the options of the same name):
   BENCH_ROUNDS=5 BENCH_SECONDS=5 BENCH_CONNECTIONS=16 BENCH_WARMUP=1
-  BENCH_MAX_OTHER=10 BENCH_RETRIES=1 BENCH_QUIET_WAIT=5
+  BENCH_MAX_OTHER=10 BENCH_RETRIES=1 BENCH_QUIET_WAIT=5 BENCH_RESTART=1
   BENCH_CALLGRIND=1 BENCH_CALLGRIND_REQUESTS=1000 BENCH_PROFILE=
   BENCH_VARIANTS=plain,loaded-off,identity,identity-new
   BENCH_NGINX_CPU=1 BENCH_WRK_CPU=0 BENCH_PORT=18480 BENCH_NICE=0
@@ -173,6 +175,9 @@ def parse_args():
                     help="scratch directory for the nginx prefixes")
     ap.add_argument("--out", default="build/bench",
                     help="where report.md, results.json and logs go")
+    ap.add_argument("--restart", type=int,
+                    default=env_int("BENCH_RESTART", 1),
+                    help="1: start every nginx afresh each round")
     ap.add_argument("--nice", type=int, default=env_int("BENCH_NICE", 0),
                     help="nice value of nginx and wrk; below 0 takes CPU "
                          "from everybody else on the machine")
@@ -329,9 +334,10 @@ class Instance:
         if self.callgrind:
             pre += ["valgrind", "--tool=callgrind", "--dump-instr=no",
                     "--callgrind-out-file=%s/callgrind.out" % self.prefix]
-        self.proc = subprocess.Popen(
-            pre + self.cmd(), stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.prefix, "stderr.log"), "w"))
+        with open(os.path.join(self.prefix, "stderr.log"), "a") as err:
+            self.proc = subprocess.Popen(pre + self.cmd(),
+                                         stdout=subprocess.DEVNULL,
+                                         stderr=err)
 
     def wait_ready(self):
         deadline = time.monotonic() + (60 if self.callgrind else 10)
@@ -827,9 +833,12 @@ def render(args, names, variants, summary, meta, micro, cg):
     L.append("- page: %d bytes of HTML served as a static file "
              "(sendfile on, access_log off)" % meta["page_size"])
     L.append("- %d rounds x %d variants x %d s, order rotated each round, "
-             "%d s warm-up; figures are medians over the rounds; deltas "
-             "and ratios are paired per round, then the median is taken"
-             % (args.rounds, len(names), args.seconds, args.warmup))
+             "%s, %d s warm-up; figures are medians over the rounds; "
+             "deltas and ratios are paired per round, then the median is "
+             "taken"
+             % (args.rounds, len(names), args.seconds,
+                "fresh nginx processes each round" if args.restart
+                else "the same nginx processes throughout", args.warmup))
     L.append("- CPU: the worker's utime+stime from /proc/PID/stat over "
              "the run, divided by the requests wrk completed (user: the "
              "utime part alone, where the module works; the kernel's share "
@@ -1035,21 +1044,28 @@ def main():
         for inst in instances:
             check_expect(inst, headers[inst.name])
 
-        total = (args.warmup * len(names)
-                 + args.rounds * len(names) * args.seconds)
-        worst = (args.warmup * len(names)
-                 + args.rounds * len(names) * (args.retries + 1)
+        warm = args.warmup * len(names) * (args.rounds if args.restart else 1)
+        total = warm + args.rounds * len(names) * args.seconds
+        worst = (warm + args.rounds * len(names) * (args.retries + 1)
                  * (args.seconds + args.quiet_wait + 1))
         log("running %d rounds x %d variants x %d s (about %d s, at most "
             "%d s on a busy machine)"
             % (args.rounds, len(names), args.seconds, total, worst))
 
         with open(logpath, "w") as logf:
-            if args.warmup:
-                for inst in instances:
-                    run_wrk(inst, headers[inst.name], args.warmup, args,
-                            script, logf)
             for rnd in range(args.rounds):
+                if args.restart and rnd > 0:
+                    # fresh processes: a new address-space layout each round
+                    for inst in instances:
+                        inst.stop()
+                    for inst in instances:
+                        inst.start()
+                    for inst in instances:
+                        inst.wait_ready()
+                if args.warmup and (args.restart or rnd == 0):
+                    for inst in instances:
+                        run_wrk(inst, headers[inst.name], args.warmup, args,
+                                script, logf)
                 k = rnd % len(names)
                 order = names[k:] + names[:k]
                 results = []
