@@ -603,12 +603,12 @@ def profile(inst, headers, args, script, logf):
     data = os.path.join(args.run_dir, "perf-%s.data" % inst.name)
     out = os.path.join(args.out, "profile-%s.txt" % inst.name)
     rec = subprocess.Popen(
-        ["perf", "record", "-q", "-F", "999", "-p", str(inst.worker),
+        ["perf", "record", "-q", "-F", "2999", "-p", str(inst.worker),
          "-o", data, "--", "sleep", str(args.seconds)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(0.3)
-        run_wrk(inst, headers, args.seconds, args, script, logf)
+        res = run_wrk(inst, headers, args.seconds, args, script, logf)
         _, err = rec.communicate(timeout=args.seconds + 30)
     finally:
         if rec.poll() is None:
@@ -617,16 +617,31 @@ def profile(inst, headers, args, script, logf):
     if rec.returncode != 0:
         log("profile %s: perf record failed: %s" % (inst.name, err.strip()))
         return None
-    r = subprocess.run(["perf", "report", "-i", data, "--stdio",
-                        "--no-children", "--sort", "dso,sym", "-g", "none"],
-                       capture_output=True, text=True, timeout=120)
-    lines = [line for line in r.stdout.splitlines()
-             if line.strip() and not line.startswith("#")]
+
+    def report(sort):
+        r = subprocess.run(["perf", "report", "-i", data, "--stdio",
+                            "--no-children", "--sort", sort, "-g", "none"],
+                           capture_output=True, text=True, timeout=120)
+        return [line for line in r.stdout.splitlines()
+                if line.strip() and not line.startswith("#")]
+
+    syms = report("dso,sym")
+    dsos = report("dso")
     with open(out, "w") as f:
         f.write("# perf record -p <worker of %s> during a %d s wrk run\n"
                 % (inst.name, args.seconds))
-        f.write("\n".join(lines[:60]) + "\n")
-    return out
+        f.write("\n# by object\n" + "\n".join(dsos[:15]))
+        f.write("\n\n# the module and libcrypto\n"
+                + "\n".join(line for line in syms
+                             if "omni" in line or "libcrypto" in line))
+        f.write("\n\n# top symbols\n" + "\n".join(syms[:60]) + "\n")
+
+    share = {}
+    for line in dsos:
+        m = re.match(r"\s*([\d.]+)%\s+(\S+)", line)
+        if m:
+            share[m.group(2)] = float(m.group(1))
+    return {"file": out, "cpu_us": res["cpu_us"], "share": share}
 
 
 def send_requests(port, headers, n, size):
@@ -820,7 +835,36 @@ def render_callgrind(args, names, summary, cg):
     return L
 
 
-def render(args, names, variants, summary, meta, micro, cg):
+def render_profiles(names, profiles):
+    L = ["## Where the worker's time goes (perf, BENCH_PROFILE)", ""]
+    L.append("Share of the worker's samples per object during one more "
+             "wrk run, times that run's CPU per request. Sampling within "
+             "one process at one time: other load slows every part alike, "
+             "so the split holds even when the totals are noisy.")
+    L.append("")
+    L.append("| variant | CPU us/req | kernel | nginx | libc | module | "
+             "libcrypto | module + libcrypto us/req |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for n in names:
+        if n not in profiles:
+            continue
+        p = profiles[n]
+        sh = p["share"]
+
+        def pick(key):
+            return sum(v for k, v in sh.items() if key in k)
+
+        mod, crypto = pick("omni"), pick("libcrypto")
+        L.append("| %s | %.2f | %.1f%% | %.1f%% | %.1f%% | %.2f%% | %.2f%% "
+                 "| %.2f |"
+                 % (n, p["cpu_us"], pick("kernel"), sh.get("nginx", 0.0),
+                    pick("libc.so"), mod, crypto,
+                    (mod + crypto) / 100 * p["cpu_us"]))
+    L.append("")
+    return L
+
+
+def render(args, names, variants, summary, meta, micro, cg, profiles):
     L = []
     L.append("# ngx_omni_module benchmark report")
     L.append("")
@@ -915,6 +959,8 @@ def render(args, names, variants, summary, meta, micro, cg):
         L.append("")
     if cg:
         L += render_callgrind(args, names, summary, cg)
+    if profiles:
+        L += render_profiles(names, profiles)
     if micro:
         L.append("## Microbenchmark (make bench-micro)")
         L.append("")
@@ -1025,6 +1071,7 @@ def main():
         f.write(WRK_SCRIPT)
 
     rounds = []
+    profiles = {}
     cg_instances = []
     try:
         for inst in instances:
@@ -1085,14 +1132,19 @@ def main():
                            res["other_wrk_core"] or 0))
                 rounds.append(results)
 
-            for n in [p.strip() for p in args.profile.split(",")
-                      if p.strip()]:
+            wanted = [p.strip() for p in args.profile.split(",") if p.strip()]
+            if wanted and subprocess.run(["sh", "-c", "command -v perf"],
+                                         capture_output=True).returncode:
+                log("profile: perf is not installed, skipped")
+                wanted = []
+            for n in wanted:
                 if n not in by_name:
                     log("profile: %s is not among the variants run" % n)
                     continue
-                path = profile(by_name[n], headers[n], args, script, logf)
-                if path:
-                    log("profile: %s" % path)
+                prof = profile(by_name[n], headers[n], args, script, logf)
+                if prof:
+                    profiles[n] = prof
+                    log("profile: %s" % prof["file"])
     finally:
         for inst in instances:
             inst.stop()
@@ -1145,12 +1197,12 @@ def main():
         with open(micro_path) as f:
             micro = f.read()
 
-    report = render(args, names, table, summary, meta, micro, cg)
+    report = render(args, names, table, summary, meta, micro, cg, profiles)
     with open(os.path.join(args.out, "report.md"), "w") as f:
         f.write(report)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump({"meta": meta, "settings": vars(args), "summary": summary,
-                   "callgrind": cg,
+                   "callgrind": cg, "profiles": profiles,
                    "summary_all_runs": summary_all, "rounds": rounds},
                   f, indent=1)
     print(report)
