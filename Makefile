@@ -183,6 +183,7 @@ $(BUILD)/bench/bench_cookie: bench/bench_cookie.c $(LIBOMNI) $(CORE_HDRS)
 
 bench-micro: $(BENCH_MICRO)
 	@taskset -c $(BENCH_MICRO_CPU) $(BENCH_MICRO) $(BENCH_MICRO_ARGS) \
-	    | tee $(BUILD)/bench/micro.txt
+	    > $(BUILD)/bench/micro.txt; rc=$$?; \
+	    cat $(BUILD)/bench/micro.txt; exit $$rc
 
 bench: bench-micro
