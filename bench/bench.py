@@ -840,7 +840,9 @@ def render_profiles(names, profiles):
     L.append("Share of the worker's samples per object during one more "
              "wrk run, times that run's CPU per request. Sampling within "
              "one process at one time: other load slows every part alike, "
-             "so the split holds even when the totals are noisy.")
+             "so the split holds even when the totals are noisy. The nginx "
+             "functions the module calls (cookie parsing, allocation) count "
+             "under nginx.")
     L.append("")
     L.append("| variant | CPU us/req | kernel | nginx | libc | module | "
              "libcrypto | module + libcrypto us/req |")
