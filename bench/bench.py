@@ -51,6 +51,8 @@ import subprocess
 import sys
 import time
 
+# no __pycache__ in the source tree
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import page  # noqa: E402
