@@ -261,3 +261,21 @@ bench-track: $(BUILD)/bench/bench_track
 bench-ingest: all
 	python3 bench/bench_ingest.py --module $(MODULE) --omnictl $(OMNICTL) \
 	    $(BENCH_INGEST_ARGS)
+# Microbenchmarks of the core (ns/op), run before the wrk comparison.
+
+BENCH_MICRO      = $(BUILD)/bench/bench_cookie
+BENCH_MICRO_CPU ?= 1
+BENCH_MICRO_ARGS ?= -q
+
+.PHONY: bench-micro
+
+$(BUILD)/bench/bench_cookie: bench/bench_cookie.c $(LIBOMNI) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
+
+bench-micro: $(BENCH_MICRO)
+	@taskset -c $(BENCH_MICRO_CPU) $(BENCH_MICRO) $(BENCH_MICRO_ARGS) \
+	    > $(BUILD)/bench/micro.txt; rc=$$?; \
+	    cat $(BUILD)/bench/micro.txt; exit $$rc
+
+bench: bench-micro
