@@ -167,3 +167,15 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+
+# The HTML scanner's microbenchmark (ns per page; see bench/bench_html.c).
+
+$(BUILD)/bench/bench_html: bench/bench_html.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) -o $@
+
+bench-html: $(BUILD)/bench/bench_html
+	$(BUILD)/bench/bench_html $(BENCH_PAGE)
+
+.PHONY: bench-html
