@@ -10,6 +10,14 @@
  *
  * Field names are resolved at compile time through the caller's lookup,
  * so an unknown field is a compile error, with its position.
+ *
+ * Filters and fallbacks combine as "{{field|FILTER|fallback}}": the word
+ * after the first bar is a filter only when it is "html", "js", "url" or
+ * "number", otherwise it starts the fallback ("{{x|html|js}}" writes the
+ * fallback text "js").  A fallback is text, escaped like a value.  With
+ * "number" a fallback must itself be a number, and a missing value
+ * without one renders "0", so the output is always a valid JS literal.
+ * Spaces around the name, the filter and the fallback are ignored.
  */
 
 #ifndef OMNI_TEMPLATE_H_INCLUDED
@@ -46,7 +54,12 @@ typedef struct {
 typedef int (*omni_field_lookup_pt)(void *data, const char *name,
     size_t len);
 
-/* OMNI_OK, or OMNI_ENOTFOUND to render the fallback (or nothing) */
+/*
+ * OMNI_OK, or OMNI_ENOTFOUND to render the fallback (or nothing); an
+ * empty value counts as missing.  Any other code stops the rendering and
+ * is returned by omni_template_render().  The value must stay valid
+ * until the callback is called again.
+ */
 typedef int (*omni_field_value_pt)(void *data, int field,
     omni_value_t *value);
 
@@ -64,7 +77,14 @@ int omni_template_render(const omni_template_t *tpl,
     omni_field_value_pt value, void *data, char *buf, size_t size,
     size_t *len);
 
-/* the escapers themselves, for callers that build markup by hand */
+/*
+ * The escapers themselves, for callers that build markup by hand.  The
+ * output is pure ASCII (non-ASCII text becomes character references or
+ * \u escapes, invalid UTF-8 becomes U+FFFD).  Returns the length of the
+ * whole output and writes the longest prefix of whole escape sequences
+ * that fits in size bytes: a return value over size means truncation.
+ * dst may be NULL with size 0 to measure.
+ */
 size_t omni_escape(omni_escape_e how, const char *src, size_t len,
     char *dst, size_t size);
 /* the worst-case growth factor of an escaper */
