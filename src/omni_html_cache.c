@@ -83,7 +83,10 @@ omni_html_marker_feed(omni_html_marker_t *m, const void *data, size_t len,
             mark.type = OMNI_HTML_MARK_INSERT;
             mark.anchor = (unsigned char) s.anchor;
             mark.len = (unsigned char) s.name.len;
-            memcpy(mark.name, s.name.data, s.name.len);
+
+            if (s.name.len) {
+                memcpy(mark.name, s.name.data, s.name.len);
+            }
 
             omni_html_marker_add(m, &mark);
             break;

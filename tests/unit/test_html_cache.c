@@ -207,7 +207,11 @@ test_marks_between_buffers(void **state)
 
                     mk.anchor = (unsigned char) s.anchor;
                     mk.len = (unsigned char) s.name.len;
-                    memcpy(mk.name, s.name.data, s.name.len);
+
+                    if (s.name.len) {
+                        memcpy(mk.name, s.name.data, s.name.len);
+                    }
+
                     out_put(got, &gn, content(&mk)->data,
                             content(&mk)->len);
 
@@ -241,7 +245,11 @@ test_marks_between_buffers(void **state)
 
                         mk.anchor = (unsigned char) s.anchor;
                         mk.len = (unsigned char) s.name.len;
-                        memcpy(mk.name, s.name.data, s.name.len);
+
+                        if (s.name.len) {
+                            memcpy(mk.name, s.name.data, s.name.len);
+                        }
+
                         out_put(got, &gn, content(&mk)->data,
                                 content(&mk)->len);
 
