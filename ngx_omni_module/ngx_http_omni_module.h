@@ -14,11 +14,21 @@
 
 #include <omni/omni.h>
 #include <omni/cookie.h>
+#include <omni/campaigns.h>
 
 
 #define NGX_HTTP_OMNI_SAMESITE_LAX     0
 #define NGX_HTTP_OMNI_SAMESITE_STRICT  1
 #define NGX_HTTP_OMNI_SAMESITE_NONE    2
+
+#define NGX_HTTP_OMNI_FALLBACK_BODY_START  0
+#define NGX_HTTP_OMNI_FALLBACK_BODY_END    1
+#define NGX_HTTP_OMNI_FALLBACK_NONE        2
+
+
+typedef struct ngx_http_omni_campaigns_s  ngx_http_omni_campaigns_t;
+typedef struct ngx_http_omni_rewrite_s    ngx_http_omni_rewrite_t;
+typedef struct ngx_http_omni_decision_s   ngx_http_omni_decision_t;
 
 
 typedef struct {
@@ -35,6 +45,20 @@ typedef struct {
     ngx_str_t                 consent_value;
     ngx_flag_t                consent_gpc;
     ngx_flag_t                consent_dnt;
+
+    /* response rewriting (ngx_http_omni_filter.c, _campaigns.c) */
+    ngx_flag_t                rewrite;
+    ngx_hash_t                types;
+    ngx_array_t              *types_keys;
+    ngx_uint_t                offer_fallback;
+    ngx_flag_t                gunzip;
+    size_t                    lookahead;
+    ngx_flag_t                file_cache;
+    ngx_http_omni_campaigns_t *campaigns;
+    ngx_str_t                 brand_name;
+    const omni_brand_t       *brand;
+    u_char                   *brand_file;     /* where omni_brand was */
+    ngx_uint_t                brand_line;
 } ngx_http_omni_loc_conf_t;
 
 
@@ -51,6 +75,10 @@ typedef struct {
     unsigned                  send_cookie:1;
     unsigned                  expire_cookie:1;
     unsigned                  cookie_sent:1;
+
+    ngx_http_omni_rewrite_t  *rewrite;        /* this response's rewriter */
+    ngx_http_omni_decision_t *decision;       /* made once, when needed */
+    ngx_uint_t                rewrite_status; /* for $omni_rewrite */
 } ngx_http_omni_ctx_t;
 
 
@@ -64,6 +92,14 @@ ngx_table_elt_t *ngx_http_omni_find_header(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_omni_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_omni_filter_init(ngx_conf_t *cf);
+
+void ngx_http_omni_rewrite_create_conf(ngx_http_omni_loc_conf_t *conf);
+char *ngx_http_omni_rewrite_merge_conf(ngx_conf_t *cf,
+    ngx_http_omni_loc_conf_t *prev, ngx_http_omni_loc_conf_t *conf);
+ngx_int_t ngx_http_omni_rewrite_add_variables(ngx_conf_t *cf);
+char *ngx_http_omni_campaigns(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_omni_brand(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 
 extern ngx_module_t  ngx_http_omni_module;

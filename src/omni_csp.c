@@ -234,7 +234,7 @@ omni_csp_add_nonce(const char *src, size_t len, omni_str_t script,
 
         k = lt - p;
 
-        if (n + k <= size) {
+        if (k && n + k <= size) {
             memcpy(buf + n, p, k);
         }
 

@@ -192,6 +192,13 @@ omni_html_held(const omni_html_t *h)
 }
 
 
+const char *
+omni_html_held_data(const omni_html_t *h)
+{
+    return h->tag;
+}
+
+
 unsigned
 omni_html_fired(const omni_html_t *h)
 {

@@ -139,6 +139,12 @@ int omni_html_next(omni_html_t *h, omni_html_step_t *step);
 /* bytes held now: the tail of the chunks fed so far */
 size_t omni_html_held(const omni_html_t *h);
 
+/*
+ * The held bytes themselves, for a caller that gives up scanning between
+ * two chunks and must still send them; valid until the next call.
+ */
+const char *omni_html_held_data(const omni_html_t *h);
+
 /* bit set of the anchors seen so far (OMNI_HTML_WANT_*) */
 unsigned omni_html_fired(const omni_html_t *h);
 
