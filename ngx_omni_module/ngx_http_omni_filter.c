@@ -838,6 +838,11 @@ ngx_http_omni_resolve(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw,
         return NGX_OK;
     }
 
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "omni: the wait for the slot ends, offer:%ui "
+                   "waited:%O pieces:%ui copied:%uz",
+                   offer, rw->deferred_size, rw->ndeferred, rw->look_used);
+
     if (offer && !rw->offer_done && !rw->degraded) {
         rw->deferring = 0;
         rc = ngx_http_omni_emit(r, rw, &rw->content.offer, 0);
@@ -883,7 +888,12 @@ ngx_http_omni_end_of_buf(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
     in = rw->buf;
     c = &rw->content;
 
-    if (in->last_buf || in->flush) {
+    /*
+     * A flush does not end the wait for the slot: an unbuffered proxy
+     * flushes every read, and the wait is bounded by its size anyway.
+     */
+
+    if (in->last_buf) {
         rc = ngx_http_omni_resolve(r, rw, 1);
 
         if (rc != NGX_OK) {
