@@ -400,6 +400,19 @@ ngx_http_omni_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             return NGX_ERROR;
         }
 
+        if (rc == NGX_AGAIN && rw->free == NULL && rw->busy) {
+            /*
+             * Out of buffers, and downstream holds them: the write filter
+             * may be waiting for more (postpone_output), so it is made to
+             * send now, or no write event would ever call us again.
+             */
+            orc = ngx_http_omni_output(r, rw);
+
+            if (orc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+        }
+
         /* buffers came back: go on with what is left */
 
         if (rc == NGX_AGAIN && rw->free) {
