@@ -396,6 +396,7 @@ test_steps_held(void **state)
     assert_int_equal(s.len, 16);
     assert_int_equal(omni_html_next(&h, &s), OMNI_AGAIN);
     assert_int_equal(omni_html_held(&h), 4);
+    assert_memory_equal(omni_html_held_data(&h), "</He", 4);
 
     omni_html_feed(&h, "a", 1, 0);
     assert_int_equal(omni_html_next(&h, &s), OMNI_AGAIN);
