@@ -431,7 +431,7 @@ ngx_http_omni_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     }
 
     if (rw->in || rw->buf
-        || (rw->inflate && ngx_http_omni_inflate_pending(rw)))
+        || (rw->inflate && ngx_http_omni_inflate_pending(rw) == 1))
     {
         return NGX_AGAIN;
     }
@@ -1166,7 +1166,7 @@ buffered:
 
     if (rw->in || rw->buf || rw->deferring
         || omni_html_held(&rw->scan)
-        || (rw->inflate && ngx_http_omni_inflate_pending(rw)))
+        || (rw->inflate && ngx_http_omni_inflate_holds(rw)))
     {
         r->buffered |= NGX_HTTP_OMNI_BUFFERED;
 

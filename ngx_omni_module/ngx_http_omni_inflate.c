@@ -21,12 +21,16 @@ struct ngx_http_omni_inflate_s {
     ngx_chain_t             **last_in;    /* the tail of rw->in */
     unsigned                  end:1;      /* the gzip stream ended */
     unsigned                  started:1;
+    unsigned                  checked:1;  /* the first bytes were seen */
+    unsigned                  plain:1;    /* not gzip after all */
 };
 
 
 u_char  ngx_http_omni_inflate_tag;
 
 
+static ngx_int_t ngx_http_omni_inflate_check(ngx_http_request_t *r,
+    ngx_http_omni_inflate_t *zi);
 static ngx_buf_t *ngx_http_omni_inflate_zbuf(ngx_http_request_t *r,
     ngx_http_omni_inflate_t *zi);
 static ngx_int_t ngx_http_omni_inflate_push(ngx_http_request_t *r,
@@ -87,9 +91,24 @@ ngx_http_omni_inflate_add(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw,
 }
 
 
+/* compressed input or inflated bytes are held back */
+
+ngx_uint_t
+ngx_http_omni_inflate_holds(ngx_http_omni_rewrite_t *rw)
+{
+    ngx_http_omni_inflate_t  *zi;
+
+    zi = rw->inflate;
+
+    return zi->in || zi->in_buf
+           || (zi->out_buf && zi->out_buf->last > zi->out_buf->pos);
+}
+
+
 /*
- * 0: nothing waits; 1: compressed input waits for a buffer to come back;
- * 2: it waits and a buffer is free, so inflating can go on.
+ * 0: nothing waits (or only more input can help); 1: compressed input
+ * waits for a buffer to come back; 2: it waits and a buffer is free, so
+ * inflating can go on.
  */
 
 ngx_uint_t
@@ -100,7 +119,8 @@ ngx_http_omni_inflate_pending(ngx_http_omni_rewrite_t *rw)
 
     zi = rw->inflate;
 
-    if (zi->in == NULL && zi->in_buf == NULL) {
+    if ((zi->in == NULL && zi->in_buf == NULL) || !zi->checked) {
+        /* nothing, or too little to tell gzip from plain: more will come */
         return 0;
     }
 
@@ -130,6 +150,10 @@ ngx_http_omni_inflate(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
 
     zi = rw->inflate;
 
+    if (!zi->checked && ngx_http_omni_inflate_check(r, zi) != NGX_OK) {
+        return NGX_OK;
+    }
+
     /* rw->in may have been used up since: find its tail again */
 
     for (zi->last_in = &rw->in;
@@ -144,6 +168,13 @@ ngx_http_omni_inflate(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
         if (zi->in_buf == NULL) {
 
             if (zi->in == NULL) {
+                return NGX_OK;
+            }
+
+            if (zi->plain) {
+                /* the body goes to the scanner as it came */
+                *zi->last_in = zi->in;
+                zi->in = NULL;
                 return NGX_OK;
             }
 
@@ -240,6 +271,56 @@ ngx_http_omni_inflate(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
         ngx_http_omni_release(in);
         zi->in_buf = NULL;
     }
+}
+
+
+/*
+ * An upstream that labels a plain body gzip: the body does not start with
+ * the gzip magic bytes, and is sent on as it is (the Content-Encoding
+ * header is gone already, rightly so).  NGX_DECLINED: not known yet.
+ */
+
+static ngx_int_t
+ngx_http_omni_inflate_check(ngx_http_request_t *r,
+    ngx_http_omni_inflate_t *zi)
+{
+    u_char        magic[2];
+    size_t        n;
+    u_char       *p;
+    ngx_uint_t    end;
+    ngx_chain_t  *cl;
+
+    n = 0;
+    end = 0;
+
+    for (cl = zi->in; cl && n < 2; cl = cl->next) {
+
+        if (ngx_buf_in_memory(cl->buf)) {
+            for (p = cl->buf->pos; p < cl->buf->last && n < 2; p++) {
+                magic[n++] = *p;
+            }
+        }
+
+        end = cl->buf->last_buf;
+    }
+
+    if (n < 2 && !end) {
+        return NGX_DECLINED;
+    }
+
+    zi->checked = 1;
+
+    if (n < 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
+        if (n) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "omni: the gzip body of \"%V\" is not gzip, "
+                          "sent as it is", &r->uri);
+        }
+
+        zi->plain = 1;
+    }
+
+    return NGX_OK;
 }
 
 

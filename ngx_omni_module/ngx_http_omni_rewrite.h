@@ -132,6 +132,7 @@ ngx_int_t ngx_http_omni_inflate_add(ngx_http_request_t *r,
 ngx_int_t ngx_http_omni_inflate(ngx_http_request_t *r,
     ngx_http_omni_rewrite_t *rw);
 ngx_uint_t ngx_http_omni_inflate_pending(ngx_http_omni_rewrite_t *rw);
+ngx_uint_t ngx_http_omni_inflate_holds(ngx_http_omni_rewrite_t *rw);
 
 /* the tag of inflated data buffers: released ones are reused */
 extern u_char  ngx_http_omni_inflate_tag;

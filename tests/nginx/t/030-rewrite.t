@@ -216,6 +216,18 @@ location /keep/ {
 --- user_files
 >>> page.html
 <!doctype html><html><head><title>Shop</title></head><body class="home"><h1>Shop</h1><!--omni:slot hero--><p>Products</p></body></html>
+>>> liar.html
+<html><head></head><body><!--omni:slot hero--></body></html>
+>>> liar.html.headers
+Content-Encoding: gzip
+--- request
+GET /up/liar.html?chunk=1
+--- response_headers
+!Content-Encoding
+--- response_body
+<html><head><style data-omni-brand="north">:root{--omni-primary:#0b5fff;}</style><meta name="theme-color" content="#0b5fff"><script>px()</script></head><body><!--omni:slot hero--><div class="offer">Hello</div></body></html>
+--- error_log
+the gzip body of "/up/liar.html" is not gzip, sent as it is
 --- request
 GET /up/page.html?gzip=1
 --- response_headers
@@ -236,7 +248,7 @@ Content-Encoding: gzip
 --- exec
 sleep 0.1; cat %%PREFIX%%/logs/rw.log
 --- stdout_like
-^rewritten\nrewritten\nencoded$
+^rewritten\nrewritten\nrewritten\nencoded$
 
 
 === TEST 8: a Content-Security-Policy nonce goes on the injected style and script
