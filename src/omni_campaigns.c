@@ -33,7 +33,7 @@ static int omni_settings_load(omni_load_t *ld, json_t *settings,
     uint32_t node);
 static void omni_campaigns_syntax(omni_load_t *ld, const json_error_t *je,
     size_t len);
-static int omni_error_cmp(const void *a, const void *b);
+static void omni_errors_sort(omni_errors_t *errors);
 static size_t omni_distance(const char *a, size_t alen, const char *b,
     size_t blen);
 static const char *omni_json_type(json_t *v);
@@ -42,6 +42,37 @@ static const char *omni_json_type(json_t *v);
 static const char *const  omni_sections[] = {
     "brands", "segments", "stages", "offers", "experiments", "tags",
     "settings", "description", NULL
+};
+
+
+/* jansson's wording of the usual slips, and what to do about them */
+static const struct {
+    const char  *pattern;
+    const char  *hint;
+} omni_json_hints[] = {
+    { "string or '}' expected near '}'",
+      "a comma before \"}\" is one too many: JSON allows no comma after "
+      "the last member" },
+    { "unexpected token near ']'",
+      "a comma before \"]\" is one too many: JSON allows no comma after "
+      "the last item" },
+    { "string or '}' expected near",
+      "names are written in double quotes, \"name\": value" },
+    { "'}' expected near", "a comma is missing between two members" },
+    { "']' expected near", "a comma is missing between two items" },
+    { "unexpected newline",
+      "a text cannot continue on the next line; write \\n for a line "
+      "break" },
+    { "invalid token near '''",
+      "texts are written in double quotes, not single ones" },
+    { "invalid token near '0'",
+      "numbers do not start with 0: write 1, not 01" },
+    { "invalid token", "texts are written in double quotes; the words "
+      "JSON knows are true, false and null" },
+    { "end of file expected",
+      "something follows the closing \"}\" of the file" },
+    { "expected near '/'", "JSON has no comments; use \"description\"" },
+    { NULL, NULL }
 };
 
 
@@ -70,6 +101,11 @@ omni_campaigns_load(const char *json, size_t len, const char *filename,
         filename = "campaigns";
     }
 
+    if (json == NULL) {
+        json = "";
+        len = 0;
+    }
+
     memset(&ld, 0, sizeof(omni_load_t));
     memset(&errors, 0, sizeof(omni_errors_t));
 
@@ -91,7 +127,8 @@ omni_campaigns_load(const char *json, size_t len, const char *filename,
 
     if (len > OMNI_CAMPAIGNS_FILE_MAX) {
         snprintf(first.text, sizeof(first.text),
-                 "the file is larger than %d MB", OMNI_CAMPAIGNS_FILE_MAX >> 20);
+                 "the file is larger than %d MB",
+                 OMNI_CAMPAIGNS_FILE_MAX >> 20);
         rc = OMNI_ETOOBIG;
         goto done;
     }
@@ -160,8 +197,17 @@ done:
         errors.n = 1;
     }
 
-    qsort(errors.list, errors.n, sizeof(omni_campaigns_error_t),
-          omni_error_cmp);
+    omni_errors_sort(&errors);
+
+    if (ld.nerrors > errors.n) {
+        /* the list has one slot more than OMNI_CAMPAIGNS_ERRORS for this */
+        memset(&errors.list[errors.n], 0, sizeof(omni_campaigns_error_t));
+        errors.list[errors.n].file = filename;
+        snprintf(errors.list[errors.n].text,
+                 sizeof(errors.list[errors.n].text),
+                 "%u more errors not shown", ld.nerrors - (unsigned) errors.n);
+        errors.n++;
+    }
 
     for (i = 0; i < errors.n; i++) {
         if (report) {
@@ -185,21 +231,35 @@ done:
 }
 
 
-static int
-omni_error_cmp(const void *a, const void *b)
+/*
+ * By position; stable (an insertion sort of at most a few dozen), so
+ * that errors at the same place keep the order they were found in.
+ */
+
+static void
+omni_errors_sort(omni_errors_t *errors)
 {
-    const omni_campaigns_error_t  *x = a, *y = b;
+    size_t                   i, k;
+    omni_campaigns_error_t   e, *list;
 
-    if (x->line != y->line) {
-        return (x->line < y->line) ? -1 : 1;
+    list = errors->list;
+
+    for (i = 1; i < errors->n; i++) {
+        e = list[i];
+
+        for (k = i; k > 0; k--) {
+            if (list[k - 1].line < e.line
+                || (list[k - 1].line == e.line
+                    && list[k - 1].column <= e.column))
+            {
+                break;
+            }
+
+            list[k] = list[k - 1];
+        }
+
+        list[k] = e;
     }
-
-    if (x->column != y->column) {
-        return (x->column < y->column) ? -1 : 1;
-    }
-
-    /* keep the order of discovery: the text of the later one sorts last */
-    return (x < y) ? -1 : (x > y);
 }
 
 
@@ -208,12 +268,19 @@ omni_error_cmp(const void *a, const void *b)
 static void
 omni_campaigns_syntax(omni_load_t *ld, const json_error_t *je, size_t len)
 {
+    size_t       i;
     const char  *t;
 
     t = je->text;
 
-    if (len == 0 || json_error_code(je) == json_error_premature_end_of_input)
-    {
+    if (len == 0) {
+        omni_load_error_col(ld, 1, 1, "the file is empty; it must hold one "
+                            "JSON object, { \"segments\": ..., \"offers\": "
+                            "... }");
+        return;
+    }
+
+    if (json_error_code(je) == json_error_premature_end_of_input) {
         omni_load_error_col(ld, je->line > 0 ? je->line : 1,
                             je->column > 0 ? je->column : 1,
                             "the file ends too early: a closing } or ] or "
@@ -228,9 +295,18 @@ omni_campaigns_syntax(omni_load_t *ld, const json_error_t *je, size_t len)
         return;
     }
 
+    for (i = 0; omni_json_hints[i].pattern; i++) {
+        if (strstr(t, omni_json_hints[i].pattern)) {
+            break;
+        }
+    }
+
     omni_load_error_col(ld, je->line > 0 ? je->line : 1,
                         je->column > 0 ? je->column : 1,
-                        "invalid JSON: %s", t);
+                        "invalid JSON: %s%s%s%s",
+                        omni_json_hints[i].hint ? omni_json_hints[i].hint : "",
+                        omni_json_hints[i].hint ? " (" : "", t,
+                        omni_json_hints[i].hint ? ")" : "");
 }
 
 

@@ -172,6 +172,11 @@ omni_brand_load(omni_load_t *ld, json_t *b, uint32_t node,
     const char  *s, *key, *primary, *font, *logo;
     void        *it;
 
+    /* absent strings are empty, never NULL */
+    brand->title.data = "";
+    brand->logo.data = "";
+    brand->head.data = "";
+
     if (!json_is_object(b)) {
         omni_load_error(ld, node, 0, "a brand must be an object "
                         "{ \"colors\": ..., \"font\": ..., ... }");
@@ -525,6 +530,9 @@ omni_tag_load(omni_load_t *ld, json_t *t, uint32_t node, omni_tag_t *tag)
     json_t      *v, *events;
     uint32_t     vnode, enode;
     const char  *s, *hint;
+
+    tag->head.data = "";
+    tag->consent_name.data = "";
 
     if (!json_is_object(t)) {
         omni_load_error(ld, node, 0, "a tag must be an object { \"id\": ..., "

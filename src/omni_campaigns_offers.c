@@ -2,7 +2,6 @@
  * The "offers" and "experiments" sections.
  */
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +207,12 @@ omni_offer_load(omni_load_t *ld, json_t *o, uint32_t node,
     int64_t      p;
     uint32_t     vnode;
     const char  *s;
+
+    /* absent strings are empty, never NULL */
+    offer->name.data = "";
+    offer->slot.data = "";
+    offer->promo_code.data = "";
+    offer->link.data = "";
 
     rt->offer = offer;
     rt->starts = INT64_MIN;
@@ -781,7 +786,7 @@ omni_experiment_load(omni_load_t *ld, json_t *e, uint32_t node,
         }
     }
 
-    exp->holdout = (uint32_t) llround(h * OMNI_BUCKETS);
+    exp->holdout = (uint32_t) (h * OMNI_BUCKETS + 0.5);
 
     v = omni_member(ld, e, node, "variants", &vnode);
     if (v == NULL) {
@@ -931,7 +936,7 @@ omni_variants_load(omni_load_t *ld, json_t *vs, uint32_t node,
                         "none of them for an even split");
         return OMNI_EINVAL;
 
-    } else if (fabs(total - 100) > 0.001) {
+    } else if (total < 99.999 || total > 100.001) {
         omni_load_error(ld, wnode, 0, "the variant weights add up to %g; "
                         "they are percentages and must add up to 100",
                         total);
@@ -946,7 +951,7 @@ omni_variants_load(omni_load_t *ld, json_t *vs, uint32_t node,
     for (i = 0; i < n; i++) {
         cum += variants[i].weight;
         variants[i].bucket_end = exp->holdout
-                                 + (uint32_t) llround(rest * cum / total);
+                                 + (uint32_t) (rest * cum / total + 0.5);
     }
 
     variants[n - 1].bucket_end = OMNI_BUCKETS;

@@ -185,7 +185,10 @@ omni_field_name_ok(const char *name, size_t len)
 }
 
 
-/* the index of a profile attribute name, added on first use; -1: bad, -2: full */
+/*
+ * The index of a profile attribute or variable name, added on first use;
+ * -1: not a valid name, -2: the table is full.
+ */
 
 int
 omni_field_attr(omni_load_t *ld, const char *name, size_t len)
@@ -404,7 +407,7 @@ omni_view_init(omni_view_t *v, const omni_campaigns_t *cs,
         v->cart_items += a->cart[i].qty ? a->cart[i].qty : 1;
     }
 
-    if (a->last_purchase > 0 || a->purchases > 0) {
+    if (a->last_purchase > 0) {
         v->days_since_purchase = (f->now > a->last_purchase)
                                  ? (f->now - a->last_purchase) / 86400 : 0;
 

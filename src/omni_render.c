@@ -10,7 +10,9 @@
 
 
 #define OMNI_GREETING_MAX  512
-#define OMNI_CLICK_MAX     (OMNI_LINK_MAX * 3 + 4 * OMNI_NAME_MAX + 64)
+/* the click path, then the offer, the variant and the link, encoded */
+#define OMNI_CLICK_MAX     (OMNI_CLICK_PATH_MAX + 6 * OMNI_NAME_MAX         \
+                            + 3 * OMNI_LINK_MAX + 16)
 
 
 typedef struct {

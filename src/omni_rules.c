@@ -12,7 +12,6 @@
  * operator except "ne" and {"exists": false}.
  */
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -697,7 +696,7 @@ omni_rule_cmp_compile(omni_load_t *ld, json_t *rule, uint32_t node,
             return OMNI_EINVAL;
         }
 
-    } else if (len > 5 && memcmp(name, "attr.", 5) == 0) {
+    } else if (len >= 5 && memcmp(name, "attr.", 5) == 0) {
         def = &attr_def;
         idx = omni_field_attr(ld, name + 5, len - 5);
 
@@ -834,7 +833,9 @@ omni_rule_cmp_compile(omni_load_t *ld, json_t *rule, uint32_t node,
 
     } else if ((def->id == OMNI_F_ATTR || def->id == OMNI_F_VAR)
                && (op == OMNI_OP_LT || op == OMNI_OP_LTE || op == OMNI_OP_GT
-                   || op == OMNI_OP_GTE || json_is_number(cv)))
+                   || op == OMNI_OP_GTE
+                   || ((op == OMNI_OP_EQ || op == OMNI_OP_NE)
+                       && json_is_number(cv))))
     {
         /* text compared as a number: an attribute "ltv" gte 500 */
         if (!json_is_number(cv)) {
@@ -973,9 +974,9 @@ omni_rule_const(omni_load_t *ld, json_t *v, uint32_t node,
 
         if (def->kind == OMNI_K_MONEY) {
             /* currency units in the file, cents in the records */
-            c->num = llround(d * 100);
+            c->num = (int64_t) (d * 100 + (d < 0 ? -0.5 : 0.5));
 
-        } else if (d != floor(d)) {
+        } else if (d != (double) (int64_t) d) {
             omni_load_error(ld, node, 0, "\"%.64s\" is a whole number; "
                             "%g is not", fname, d);
             return OMNI_EINVAL;

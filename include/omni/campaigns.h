@@ -12,8 +12,13 @@
  *     campaigns.json:14:21: offer "welcome": unknown segment "vipp"
  *     (did you mean "vip"?)
  *
- * The structures below are read-only views into the set; fields not
- * documented here are internal.
+ * The structures below are read-only views into the set, valid until
+ * omni_campaigns_free(); their strings are NUL-terminated.  The file's
+ * format is described in the README ("The campaigns file").
+ *
+ * In nginx: read the file at configuration time, load it, report err as
+ * "FILE:LINE:COLUMN: text" with NGX_LOG_EMERG, and free the set from a
+ * cleanup of the configuration's pool.
  */
 
 #ifndef OMNI_CAMPAIGNS_H_INCLUDED

@@ -12,7 +12,10 @@
  * a new visit when the last one ended more than visit_timeout ago (or
  * when there is no record).  "visits" in rules and the visit number of
  * per-visit caps are therefore the number this visit will have once the
- * tracker has recorded it.
+ * tracker has recorded it.  Caps read the activity's impressions the
+ * same way: an impression counts for per_visit when its "visit" is this
+ * visit's number, and for per_day when its "day" is today (UTC days since
+ * the epoch).
  */
 
 #ifndef OMNI_DECIDE_H_INCLUDED
@@ -28,13 +31,15 @@
 
 #define OMNI_SEGMENT_WORDS   (OMNI_SEGMENTS_MAX / 64)
 #define OMNI_CLICK_PATH      "/omni/click"
+#define OMNI_CLICK_PATH_MAX  1024
 
 
 /* from the configuration (omni_abandon_after, omni_visit_timeout ...) */
 typedef struct {
     int64_t          abandon_after;     /* seconds, default 1800 */
     int64_t          visit_timeout;     /* seconds, default 1800 */
-    omni_str_t       click_path;        /* default OMNI_CLICK_PATH */
+    omni_str_t       click_path;        /* default OMNI_CLICK_PATH, at
+                                           most OMNI_CLICK_PATH_MAX */
 } omni_decide_conf_t;
 
 

@@ -483,7 +483,8 @@ test_exact(void **state)
 {
     (void) state;
 
-    check(OMNI_ESCAPE_HTML, "a&b<c>d\"e'f`g", "a&amp;b&lt;c&gt;d&quot;e&#39;f&#96;g");
+    check(OMNI_ESCAPE_HTML, "a&b<c>d\"e'f`g",
+          "a&amp;b&lt;c&gt;d&quot;e&#39;f&#96;g");
     check(OMNI_ESCAPE_HTML, "Zo\xc3\xab", "Zo&#x00EB;");
     check(OMNI_ESCAPE_HTML, "\xf0\x9f\x98\x80", "&#x01F600;");
     check(OMNI_ESCAPE_HTML, "\xc0\xbc", "&#xFFFD;&#xFFFD;");

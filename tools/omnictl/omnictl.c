@@ -10,6 +10,8 @@
 
 static const omnictl_verb_t  omnictl_verbs[] = {
     { "gen-secret", "write a new random omni_secret file", omnictl_gen_secret },
+    { "check-campaigns", "check a campaigns file, listing every error",
+      omnictl_check_campaigns },
     { NULL, NULL, NULL }
 };
 

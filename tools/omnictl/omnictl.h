@@ -20,6 +20,7 @@ typedef struct {
 
 
 int omnictl_gen_secret(int argc, char **argv);
+int omnictl_check_campaigns(int argc, char **argv);
 
 /* true when argv holds -h or --help */
 int omnictl_wants_help(int argc, char **argv);
