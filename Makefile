@@ -8,7 +8,7 @@
 #   make bench      benchmarks against plain nginx
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
 
-NGINX        ?= /usr/sbin/nginx
+NGINX_BIN    ?= /usr/sbin/nginx
 NGX_SRC      ?= /usr/share/nginx/src
 BUILD        ?= build
 PREFIX       ?= /usr/local
@@ -41,9 +41,6 @@ OMNICTL       = $(BUILD)/omnictl
 UNIT_BINS     = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 UNIT_SAN_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-san/%)
 FUZZ_BINS     = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-
-export NGINX
-
 
 all: $(MODULE) $(LIBOMNI) $(OMNICTL)
 
@@ -107,7 +104,8 @@ NGX_LD_OPT ?=
 $(MODULE): $(BUILD)/nginx/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) \
            $(GLUE_SRCS) $(GLUE_HDRS)
 	$(MAKE) -s -C $(BUILD)/nginx -f objs/Makefile modules
-	cp $(BUILD)/nginx/objs/ngx_http_omni_module.so $@
+	@# a new inode: an nginx still running the old file keeps its mapping
+	cp $(BUILD)/nginx/objs/ngx_http_omni_module.so $@.tmp && mv -f $@.tmp $@
 
 
 # Tests
@@ -131,8 +129,8 @@ unit-san: $(UNIT_SAN_BINS)
 	    ./util/run-unit.sh $(UNIT_SAN_BINS)
 
 e2e: $(MODULE) $(OMNICTL)
-	python3 tests/nginx/run.py --module $(MODULE) --omnictl $(OMNICTL) \
-	    $(E2E_ARGS)
+	python3 tests/nginx/run.py --nginx $(NGINX_BIN) --module $(MODULE) \
+	    --omnictl $(OMNICTL) $(E2E_ARGS)
 
 test: deps
 	$(MAKE) all
@@ -195,3 +193,53 @@ $(BUILD)/bench/bench_decide: bench/bench_decide.c $(LIBOMNI)
 
 bench-decide: $(BUILD)/bench/bench_decide
 	$(BUILD)/bench/bench_decide $(BENCH_DECIDE_CALLS)
+
+
+# KPI counters: the cost of counting one request (bench/bench_kpi.c)
+
+.PHONY: bench-kpi
+
+$(BUILD)/bench/bench_kpi: bench/bench_kpi.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -lpthread -o $@
+
+bench-kpi: $(BUILD)/bench/bench_kpi
+	$(BUILD)/bench/bench_kpi -n 1000000
+	$(BUILD)/bench/bench_kpi -n 1000000 -t 2
+
+
+# The KPI end-to-end tests seed counters with a snapshot file written by
+# the core's own counting code.
+
+$(BUILD)/kpi-seed: tests/nginx/kpi_seed.c $(LIBOMNI)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
+
+e2e: $(BUILD)/kpi-seed
+
+
+# The dashboard page is embedded in the module as a generated header,
+# committed so that building never needs the generator: after editing
+# util/dashboard.html, run "make dashboard-html" and commit both.
+
+.PHONY: dashboard-html
+
+dashboard-html:
+	./util/gen-dashboard.py
+
+
+# The profile store: lookup latency, import throughput and bytes per
+# profile in process (bench/bench_store.c), then the RSS of nginx workers
+# serving from a 1 GB profiles map (bench/bench_store_rss.py).
+
+BENCH_STORE_N ?= 1000000
+
+.PHONY: bench-store
+
+$(BUILD)/bench/bench_store: bench/bench_store.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
+
+bench-store: $(BUILD)/bench/bench_store $(MODULE) $(OMNICTL)
+	$(BUILD)/bench/bench_store $(BENCH_STORE_N)
+	python3 bench/bench_store_rss.py --module $(MODULE) \
+	    --omnictl $(OMNICTL)

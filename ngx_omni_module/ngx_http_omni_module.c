@@ -10,11 +10,15 @@
 #define NGX_HTTP_OMNI_COOKIE_MAX_AGE  (365 * 24 * 60 * 60)
 
 
+static void *ngx_http_omni_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_omni_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_omni_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_omni_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_omni_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_omni_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_omni_init_process(ngx_cycle_t *cycle);
+static void ngx_http_omni_exit_master(ngx_cycle_t *cycle);
 
 static char *ngx_http_omni_secret(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -24,6 +28,8 @@ static char *ngx_http_omni_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_omni_consent(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_omni_valid_token(ngx_str_t *s);
+
+static void ngx_http_omni_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_conf_enum_t  ngx_http_omni_offer_fallbacks[] = {
@@ -113,9 +119,65 @@ static ngx_command_t  ngx_http_omni_commands[] = {
       0,
       NULL },
 
+    { ngx_string("omni_store"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_omni_store_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_store_check"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_omni_main_conf_t, store_check),
+      NULL },
+
+    { ngx_string("omni_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_omni_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_attribution_window"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_omni_attribution_window,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_omni_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("omni_brand"),
       NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_omni_brand,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_status_reset_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_omni_status_reset_token,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_dashboard"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_omni_dashboard,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_count"),
+      NGX_HTTP_LOC_CONF|NGX_HTTP_LIF_CONF|NGX_CONF_1MORE,
+      ngx_http_omni_count,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -128,8 +190,8 @@ static ngx_http_module_t  ngx_http_omni_module_ctx = {
     ngx_http_omni_preconfiguration,        /* preconfiguration */
     ngx_http_omni_init,                    /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_omni_create_main_conf,        /* create main configuration */
+    ngx_http_omni_init_main_conf,          /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -146,13 +208,56 @@ ngx_module_t  ngx_http_omni_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_omni_init_process,            /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
-    NULL,                                  /* exit master */
+    ngx_http_omni_exit_process,            /* exit process */
+    ngx_http_omni_exit_master,             /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+static void *
+ngx_http_omni_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_omni_main_conf_t  *omcf;
+
+    omcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_omni_main_conf_t));
+    if (omcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     omcf->store_dir = { 0, NULL };
+     *     omcf->store = NULL;
+     *     omcf->tracking = 0;
+     */
+
+    omcf->kpi = ngx_http_omni_kpi_create_main_conf(cf);
+    if (omcf->kpi == NULL) {
+        return NULL;
+    }
+
+    omcf->store_map_size = NGX_CONF_UNSET_SIZE;
+    omcf->store_check = NGX_CONF_UNSET_MSEC;
+
+    return omcf;
+}
+
+
+static char *
+ngx_http_omni_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_omni_main_conf_t *omcf = conf;
+
+    if (ngx_http_omni_store_init_main_conf(cf, omcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_omni_kpi_init_main_conf(cf, omcf->kpi);
+}
 
 
 static void *
@@ -243,6 +348,12 @@ ngx_http_omni_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_omni_kpi_merge_loc_conf(cf, &prev->kpi, &conf->kpi)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     return ngx_http_omni_rewrite_merge_conf(cf, prev, conf);
 }
 
@@ -261,7 +372,47 @@ ngx_http_omni_preconfiguration(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_omni_init(ngx_conf_t *cf)
 {
+    if (ngx_http_omni_kpi_postconfiguration(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_omni_filter_init(cf);
+}
+
+
+/*
+ * Per-worker resources are opened here, after fork(), and never in the
+ * master: an LMDB environment must not be used across fork().  Helper
+ * processes (cache manager and loader) do not serve requests.
+ */
+
+static ngx_int_t
+ngx_http_omni_init_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_omni_kpi_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_cycle_get_module_main_conf(cycle, ngx_http_omni_module)
+        == NULL)
+    {
+        return NGX_OK;
+    }
+
+    return ngx_http_omni_store_init_process(cycle);
+}
+
+
+static void
+ngx_http_omni_exit_master(ngx_cycle_t *cycle)
+{
+    ngx_http_omni_kpi_exit_master(cycle);
 }
 
 
@@ -604,4 +755,17 @@ ngx_http_omni_valid_token(ngx_str_t *s)
     }
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_omni_exit_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_cycle_get_module_main_conf(cycle, ngx_http_omni_module)
+        == NULL)
+    {
+        return;
+    }
+
+    ngx_http_omni_store_exit_process(cycle);
 }

@@ -15,6 +15,9 @@
 #include <omni/omni.h>
 #include <omni/cookie.h>
 #include <omni/campaigns.h>
+#include <omni/store.h>
+
+#include "ngx_http_omni_kpi.h"
 
 
 #define NGX_HTTP_OMNI_SAMESITE_LAX     0
@@ -59,7 +62,28 @@ typedef struct {
     const omni_brand_t       *brand;
     u_char                   *brand_file;     /* where omni_brand was */
     ngx_uint_t                brand_line;
+
+    ngx_http_omni_kpi_loc_conf_t  *kpi;     /* set by KPI directives only */
 } ngx_http_omni_loc_conf_t;
+
+
+typedef struct {
+    ngx_http_omni_kpi_main_conf_t  *kpi;
+
+    /* the profile store (ngx_http_omni_store.c) */
+    ngx_str_t                 store_dir;      /* omni_store DIR */
+    size_t                    store_map_size;
+    ngx_msec_t                store_check;
+
+    /* per worker, from init_process on */
+    omni_store_t             *store;
+    ngx_flag_t                tracking;       /* the activity store is
+                                                 open and writable; may
+                                                 turn on at run time */
+    ngx_event_t               store_event;
+    time_t                    store_logged;
+    ngx_uint_t                store_suppressed;
+} ngx_http_omni_main_conf_t;
 
 
 /* Per-request state, kept on the main request and across redirects. */
@@ -79,6 +103,11 @@ typedef struct {
     ngx_http_omni_rewrite_t  *rewrite;        /* this response's rewriter */
     ngx_http_omni_decision_t *decision;       /* made once, when needed */
     ngx_uint_t                rewrite_status; /* for $omni_rewrite */
+
+    /* the store lookup (ngx_http_omni_lookup): NULL when there is none */
+    omni_profile_t           *profile;
+    omni_activity_t          *activity;
+    unsigned                  looked_up:1;
 } ngx_http_omni_ctx_t;
 
 
@@ -100,6 +129,27 @@ ngx_int_t ngx_http_omni_rewrite_add_variables(ngx_conf_t *cf);
 char *ngx_http_omni_campaigns(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_omni_brand(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+
+/* the profile store (ngx_http_omni_store.c) */
+
+/*
+ * The visitor's activity record and the linked customer's profile, read
+ * at most once per request (ctx->activity, ctx->profile; either may be
+ * NULL).  NULL only when out of memory.
+ */
+ngx_http_omni_ctx_t *ngx_http_omni_lookup(ngx_http_request_t *r);
+
+char *ngx_http_omni_store_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_omni_store_init_main_conf(ngx_conf_t *cf,
+    ngx_http_omni_main_conf_t *omcf);
+ngx_int_t ngx_http_omni_store_init_process(ngx_cycle_t *cycle);
+void ngx_http_omni_store_exit_process(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_omni_customer_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+ngx_int_t ngx_http_omni_profile_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 
 extern ngx_module_t  ngx_http_omni_module;

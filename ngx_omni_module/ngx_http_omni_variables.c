@@ -27,6 +27,12 @@ static ngx_http_variable_t  ngx_http_omni_vars[] = {
     { ngx_string("omni_consent"), NULL, ngx_http_omni_visitor_variable,
       NGX_HTTP_OMNI_VAR_CONSENT, 0, 0 },
 
+    { ngx_string("omni_customer"), NULL, ngx_http_omni_customer_variable,
+      0, 0, 0 },
+
+    { ngx_string("omni_profile_"), NULL, ngx_http_omni_profile_variable,
+      0, NGX_HTTP_VAR_PREFIX, 0 },
+
       ngx_http_null_variable
 };
 

@@ -162,3 +162,26 @@ omni_date_parse(const char *s, size_t len, int end_of_day, int64_t *t)
 
     return OMNI_OK;
 }
+
+
+int
+omni_time_parse(const char *s, size_t len, int64_t *t)
+{
+    size_t   i;
+    int64_t  v;
+
+    for (i = 0, v = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (v > (INT64_MAX - 9) / 10) {
+            return OMNI_EINVAL;
+        }
+
+        v = v * 10 + (s[i] - '0');
+    }
+
+    if (len > 0 && i == len) {
+        *t = v;
+        return OMNI_OK;
+    }
+
+    return omni_date_parse(s, len, 0, t);
+}

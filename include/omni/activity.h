@@ -112,13 +112,25 @@ typedef struct {
 
 
 void omni_activity_init(omni_activity_t *a);
+
+/*
+ * Like the profile codec: decode allocates nothing and rejects truncated,
+ * trailing, corrupted (checksum), over-limit and unknown-version records;
+ * encode rejects what decode would reject.  Strings must be printable (no
+ * control bytes: sanitize what comes from URLs first); item, offer and
+ * variant ids are 1..OMNI_KEY_MAX bytes, touch source, medium and
+ * campaign 0..OMNI_SHORT_MAX.  A view whose lists are all full of long
+ * ids may not fit OMNI_ACTIVITY_RECORD_MAX: encode then returns
+ * OMNI_ETOOBIG and the caller drops the oldest entries.
+ */
 int omni_activity_decode(const void *data, size_t len, omni_activity_t *a);
 int omni_activity_encode(const omni_activity_t *a, void *buf, size_t size,
     size_t *len);
 
 /*
- * A visitor with items in the cart and no purchase since, inactive for at
- * least abandon_after seconds at time now.
+ * A visitor with items in the cart (or, for a cart tracked by value only,
+ * a cart value) and no purchase since, inactive for at least
+ * abandon_after seconds at time now.
  */
 int omni_activity_abandoned(const omni_activity_t *a, int64_t now,
     int64_t abandon_after);

@@ -200,6 +200,9 @@ omni_str_t omni_campaigns_currency(const omni_campaigns_t *cs);
 
 /* names for messages and variables; "" for a value out of range */
 const char *omni_stage_name(omni_stage_e stage);
+
+/* an ISO 8601 time as the campaigns file writes it, or unix seconds */
+int omni_time_parse(const char *s, size_t len, int64_t *t);
 const char *omni_device_name(omni_device_e device);
 const char *omni_event_name(omni_event_e event);
 

@@ -55,12 +55,17 @@ typedef struct {
 } omni_profile_t;
 
 
-/* OMNI_OK, OMNI_EINVAL (garbage, truncated), OMNI_EVERSION, OMNI_ETOOBIG */
+/*
+ * OMNI_OK, OMNI_EINVAL (garbage, truncated, checksum), OMNI_EVERSION,
+ * OMNI_ETOOBIG (a record over OMNI_PROFILE_RECORD_MAX).  Allocates
+ * nothing; the view's strings point into data.
+ */
 int omni_profile_decode(const void *data, size_t len, omni_profile_t *p);
 
 /*
  * Encodes into buf; *len receives the record's size.  OMNI_ETOOBIG when
- * it does not fit or a field is over its limit.
+ * it does not fit or a field is over its limit, OMNI_EINVAL when a field
+ * breaks the rules below.
  */
 int omni_profile_encode(const omni_profile_t *p, void *buf, size_t size,
     size_t *len);
@@ -70,6 +75,30 @@ int omni_profile_has_tag(const omni_profile_t *p, const char *tag,
 /* returns the attribute's value, or a NULL string */
 omni_str_t omni_profile_attr(const omni_profile_t *p, const char *key,
     size_t len);
+
+
+/*
+ * Limits and rules that encode and decode both enforce, so that a record
+ * that decodes is one the encoder could have written: every string is
+ * printable (no control bytes, so a value can go into a header or a log
+ * line as is), the customer id is not empty, a tag holds no comma (tags
+ * are listed comma-separated in $omni_profile_tags), and an attribute key
+ * is a name usable in an nginx variable: [A-Za-z0-9_], at most 64 bytes.
+ * encode() also rejects duplicate attribute keys.
+ */
+
+#define OMNI_PROFILE_TAG_MAX       64
+#define OMNI_PROFILE_ATTR_KEY_MAX  64
+#define OMNI_CONSENT_ALL           0x1f
+
+void omni_profile_init(omni_profile_t *p);
+int omni_profile_attr_key_ok(const char *key, size_t len);
+int omni_profile_tag_ok(const char *tag, size_t len);
+
+/* "email", "sms", "push", "ads", "analytics"; NULL for other bits */
+const char *omni_consent_name(uint32_t flag);
+/* 0 when the name is unknown */
+uint32_t omni_consent_by_name(const char *name, size_t len);
 
 
 #endif /* OMNI_PROFILE_H_INCLUDED */

@@ -37,7 +37,7 @@ import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
+NGINX = "/usr/sbin/nginx"
 
 MODULE = os.path.join(ROOT, "build", "ngx_http_omni_module.so")
 OMNICTL = os.path.join(ROOT, "build", "omnictl")
@@ -262,9 +262,11 @@ class Nginx:
         return full
 
     def nginx(self, *args):
+        # nginx reads $NGINX as a list of inherited listening sockets
+        env = {k: v for k, v in os.environ.items() if k != "NGINX"}
         return subprocess.run([NGINX, "-p", self.prefix, "-c", self.conf_path]
                               + list(args), capture_output=True, text=True,
-                              timeout=60)
+                              timeout=60, env=env)
 
     def test_config(self):
         p = self.nginx("-t")
@@ -333,11 +335,17 @@ class Nginx:
         raise Failure("nginx did not stop within %ds" % timeout)
 
     def kill(self):
+        """SIGKILL, master first: a master left alive would respawn the
+        workers it lost."""
         pid = self.pid()
         if pid and alive(pid):
-            for w in self.worker_pids():
-                os.kill(w, signal.SIGKILL)
+            workers = self.worker_pids()
             os.kill(pid, signal.SIGKILL)
+            for w in workers:
+                try:
+                    os.kill(w, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
     def request(self, raw, timeout=10):
         return http(self.port, raw, timeout)

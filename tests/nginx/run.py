@@ -23,6 +23,7 @@ import omnitest  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--nginx", default=omnitest.NGINX)
     ap.add_argument("--module", default=omnitest.MODULE)
     ap.add_argument("--omnictl", default=omnitest.OMNICTL)
     ap.add_argument("--keep", action="store_true",
@@ -32,6 +33,7 @@ def main():
     ap.add_argument("files", nargs="*")
     args = ap.parse_args()
 
+    omnitest.NGINX = args.nginx
     omnitest.MODULE = os.path.abspath(args.module)
     omnitest.OMNICTL = os.path.abspath(args.omnictl)
 

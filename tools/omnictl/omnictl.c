@@ -12,6 +12,19 @@ static const omnictl_verb_t  omnictl_verbs[] = {
     { "gen-secret", "write a new random omni_secret file", omnictl_gen_secret },
     { "check-campaigns", "check a campaigns file, listing every error",
       omnictl_check_campaigns },
+    { "import", "load customer profiles from JSON lines", omnictl_import },
+    { "get", "show a customer's profile, or a visitor's activity",
+      omnictl_get },
+    { "delete", "erase a customer (profile and linked visitors)",
+      omnictl_delete },
+    { "export", "write every profile as JSON lines", omnictl_export },
+    { "stats", "counts, file sizes, map use and readers of a store",
+      omnictl_stats },
+    { "snapshot", "a compact copy of the profiles, to ship to other edges",
+      omnictl_snapshot },
+    { "link", "link a visitor to a customer", omnictl_link },
+    { "decide", "the offer a visitor or customer gets, and why",
+      omnictl_decide },
     { NULL, NULL, NULL }
 };
 

@@ -15,7 +15,6 @@
 
 static void omnictl_campaigns_report(void *data,
     const omni_campaigns_error_t *err);
-static char *omnictl_read_all(FILE *f, size_t max, size_t *len);
 
 
 static const char  omnictl_check_campaigns_help[] =
@@ -43,7 +42,7 @@ omnictl_campaigns_report(void *data, const omni_campaigns_error_t *err)
 }
 
 
-static char *
+char *
 omnictl_read_all(FILE *f, size_t max, size_t *len)
 {
     char    *buf, *p;
