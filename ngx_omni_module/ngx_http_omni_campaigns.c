@@ -501,6 +501,11 @@ ngx_http_omni_decide(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
         return ctx->decision;
     }
 
+    /* what the store knows of the visitor, read at most once */
+    if (ngx_http_omni_lookup(r) == NULL) {
+        return NULL;
+    }
+
     r = r->main;
 
     olcf = ngx_http_get_module_loc_conf(r, ngx_http_omni_module);
@@ -515,6 +520,8 @@ ngx_http_omni_decide(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
 
     omni_facts_init(&dc->facts);
 
+    dc->facts.profile = ctx->profile;
+    dc->facts.activity = ctx->activity;
     dc->facts.visitor = ctx->known ? &ctx->id : NULL;
     dc->facts.new_visitor = ctx->new_visitor;
     dc->facts.now = ngx_time();
