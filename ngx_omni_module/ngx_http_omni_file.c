@@ -18,6 +18,8 @@
 
 static ngx_int_t ngx_http_omni_file_marks(ngx_http_request_t *r,
     ngx_http_omni_rewrite_t *rw);
+static ngx_int_t ngx_http_omni_marks(ngx_http_request_t *r,
+    ngx_http_omni_rewrite_t *rw, ngx_uint_t n);
 static ngx_int_t ngx_http_omni_file_key(ngx_http_request_t *r,
     ngx_buf_t *b, omni_html_file_key_t *key);
 static omni_html_cache_t *ngx_http_omni_file_cache(ngx_http_request_t *r);
@@ -145,14 +147,6 @@ ngx_http_omni_file_marks(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
 
     olcf = ngx_http_get_module_loc_conf(r, ngx_http_omni_module);
 
-    if (rw->marks == NULL) {
-        rw->marks = ngx_palloc(r->pool,
-                               OMNI_HTML_MARKS_MAX * sizeof(omni_html_mark_t));
-        if (rw->marks == NULL) {
-            return NGX_ERROR;
-        }
-    }
-
     /* only a scan from the start of a page is the same for every request */
 
     cache = NULL;
@@ -172,8 +166,16 @@ ngx_http_omni_file_marks(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
                            "omni file cache hit: %uz marks, \"%V\"",
                            e->nmarks, &b->file->name);
 
-            ngx_memcpy(rw->marks, e->marks,
-                       e->nmarks * sizeof(omni_html_mark_t));
+            /* a copy: the entry may be replaced before the page is out */
+            if (ngx_http_omni_marks(r, rw, e->nmarks) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            if (e->nmarks) {
+                ngx_memcpy(rw->marks, e->marks,
+                           e->nmarks * sizeof(omni_html_mark_t));
+            }
+
             rw->nmarks = e->nmarks;
             rw->file_passed = (off_t) e->passed;
 
@@ -182,6 +184,10 @@ ngx_http_omni_file_marks(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
 
             return NGX_OK;
         }
+    }
+
+    if (ngx_http_omni_marks(r, rw, OMNI_HTML_MARKS_MAX) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     if (rw->marker == NULL) {
@@ -251,6 +257,27 @@ ngx_http_omni_file_marks(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
 
     rw->scan = rw->marker->scan;
     omni_html_want(&rw->scan, ngx_http_omni_wanted(rw));
+
+    return NGX_OK;
+}
+
+
+/* room for n marks in rw->marks */
+
+static ngx_int_t
+ngx_http_omni_marks(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw,
+    ngx_uint_t n)
+{
+    if (n <= rw->marks_size) {
+        return NGX_OK;
+    }
+
+    rw->marks = ngx_palloc(r->pool, n * sizeof(omni_html_mark_t));
+    if (rw->marks == NULL) {
+        return NGX_ERROR;
+    }
+
+    rw->marks_size = n;
 
     return NGX_OK;
 }

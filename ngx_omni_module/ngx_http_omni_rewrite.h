@@ -81,6 +81,7 @@ struct ngx_http_omni_rewrite_s {
     /* a file buffer split at the marks of its region */
     omni_html_marker_t       *marker;
     omni_html_mark_t         *marks;
+    ngx_uint_t                marks_size;
     ngx_uint_t                nmarks;
     ngx_uint_t                mark;       /* the next one to act on */
     off_t                     file_cur;   /* region bytes sent on */
