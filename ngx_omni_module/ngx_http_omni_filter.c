@@ -430,6 +430,11 @@ ngx_http_omni_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         ctx->rewrite_status = NGX_HTTP_OMNI_RW_REWRITTEN;
     }
 
+    ngx_log_debug7(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "omni body filter done: rc:%i out:%i in:%p buf:%p "
+                   "free:%p busy:%p bufs:%ui", rc, orc, rw->in, rw->buf,
+                   rw->free, rw->busy, rw->nbufs);
+
     if (rw->in || rw->buf
         || (rw->inflate && ngx_http_omni_inflate_pending(rw) == 1))
     {
@@ -464,6 +469,7 @@ ngx_http_omni_process(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
 
             b = rw->buf;
             rw->last_link = NULL;
+            rw->buf_sent = 0;
             rw->file_marked = 0;
 
             if (ngx_buf_in_memory(b) || !b->in_file) {
@@ -931,7 +937,7 @@ ngx_http_omni_end_of_buf(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
     if (rw->last_link == NULL) {
 
         if (!in->last_buf && !in->last_in_chain && !in->flush
-            && !in->recycled)
+            && !in->recycled && !rw->buf_sent)
         {
             /* nothing of it went out as it is: copied or held */
             ngx_http_omni_release(in);
@@ -1128,6 +1134,17 @@ ngx_http_omni_output(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
         rc = NGX_OK;
         goto buffered;
     }
+
+    /*
+     * The links of a buffer still being scanned go downstream now: the
+     * buffer's flags and release must wait for a later link of it.
+     */
+
+    if (rw->buf && rw->last_link) {
+        rw->buf_sent = 1;
+    }
+
+    rw->last_link = NULL;
 
     rc = ngx_http_next_body_filter(r, rw->out);
 

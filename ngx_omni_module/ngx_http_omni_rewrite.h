@@ -93,6 +93,7 @@ struct ngx_http_omni_rewrite_s {
     omni_html_step_t          step;       /* taken, waiting for a buf */
 
     unsigned                  has_step:1;
+    unsigned                  buf_sent:1;     /* some of buf went out */
     unsigned                  file_marked:1;  /* marks of buf are ready */
     unsigned                  file_sliced:1;  /* the slice before mark */
     unsigned                  deferring:1;
