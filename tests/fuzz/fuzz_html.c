@@ -3,8 +3,10 @@
  * is cut (up to 15 cuts) and which anchors are wanted; the rest is the
  * page.  Checked: no crash or overrun; the page cut anywhere rewrites to
  * the same output as the page in one piece; never more than
- * OMNI_HTML_HOLD_MAX bytes held; and with nothing to insert (no anchor
- * wanted, or every insertion empty) the output is the input.
+ * OMNI_HTML_HOLD_MAX bytes held; with nothing to insert (no anchor
+ * wanted, or every insertion empty) the output is the input; and the
+ * page rebuilt from the marks of the file path (slices between them,
+ * insertions at them) is the page the streaming rewrite gives.
  */
 
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include <omni/html.h>
+#include <omni/html_cache.h>
 
 
 #define MAX_CUTS  15
@@ -90,6 +93,117 @@ check_held(const omni_str_t *chunks, size_t n, unsigned want)
 }
 
 
+/* the page as the file path sends it, from the marks of its pieces */
+
+static void
+check_marks(const omni_str_t *page, const omni_str_t *chunks, size_t n,
+    const omni_html_inserts_t *ins, const char *want, size_t wlen)
+{
+    char                *out;
+    size_t               i, k, len;
+    uint64_t             cur;
+    omni_html_t          h;
+    omni_html_mark_t     marks[OMNI_HTML_MARKS_MAX];
+    omni_html_marker_t   m;
+    const omni_str_t    *c;
+    omni_str_t           keep = omni_string("hero");
+
+    omni_html_init(&h, OMNI_HTML_WANT_ALL);
+    omni_html_marker_init(&m, &h, marks, OMNI_HTML_MARKS_MAX, keep);
+
+    for (i = 0; i < n; i++) {
+        omni_html_marker_feed(&m, chunks[i].data, chunks[i].len, i == n - 1);
+    }
+
+    if (m.overflow || m.passed != page->len) {
+        /* overflow: the marks are complete only for "hero"; skip */
+        if (!m.overflow) {
+            abort();
+        }
+
+        return;
+    }
+
+    out = malloc(wlen + 1);
+    if (out == NULL) {
+        abort();
+    }
+
+    len = 0;
+    cur = 0;
+
+    for (i = 0; i < m.nmarks; i++) {
+        if (m.marks[i].offset < cur || m.marks[i].offset > page->len
+            || m.marks[i].type != OMNI_HTML_MARK_INSERT)
+        {
+            abort();
+        }
+
+        k = m.marks[i].offset - cur;
+
+        if (len + k > wlen) {
+            abort();
+        }
+
+        memcpy(out + len, page->data + cur, k);
+        len += k;
+        cur = m.marks[i].offset;
+
+        c = NULL;
+
+        switch (m.marks[i].anchor) {
+
+        case OMNI_HTML_HEAD_END:
+            c = ins->head_end;
+            break;
+
+        case OMNI_HTML_BODY_START:
+            c = ins->body_start;
+            break;
+
+        case OMNI_HTML_BODY_END:
+            c = ins->body_end;
+            break;
+
+        default:
+            for (k = 0; k < ins->nslots; k++) {
+                if (ins->slots[k].name.len == m.marks[i].len
+                    && memcmp(ins->slots[k].name.data, m.marks[i].name,
+                              m.marks[i].len) == 0)
+                {
+                    c = &ins->slots[k].content;
+                }
+            }
+
+            break;
+        }
+
+        if (c) {
+            if (len + c->len > wlen) {
+                abort();
+            }
+
+            memcpy(out + len, c->data, c->len);
+            len += c->len;
+        }
+    }
+
+    k = page->len - cur;
+
+    if (len + k != wlen) {
+        abort();
+    }
+
+    memcpy(out + len, page->data + cur, k);
+
+    if (memcmp(out, want, wlen) != 0) {
+        abort();
+    }
+
+    free(out);
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -153,6 +267,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (want == 0 && (wlen != page.len || memcmp(whole, page.data, wlen))) {
         abort();
+    }
+
+    /* the file path: every anchor is marked, so insert everything */
+    {
+        omni_html_inserts_t  all;
+
+        all.head_end = &f_head;
+        all.body_start = &f_start;
+        all.body_end = &f_end;
+        all.slots = f_slots;
+        all.nslots = 2;
+
+        free(whole);
+        whole = rewrite(&page, 1, &all, bound, &wlen);
+        check_marks(&page, chunks, ncuts + 1, &all, whole, wlen);
     }
 
     free(whole);
