@@ -39,6 +39,7 @@ static void ngx_http_omni_campaigns_report(void *data,
 static void ngx_http_omni_campaigns_cleanup(void *data);
 static ngx_http_omni_decision_t *ngx_http_omni_decide(ngx_http_request_t *r,
     ngx_http_omni_ctx_t *ctx);
+static omni_device_e ngx_http_omni_device(ngx_str_t *ua);
 static ngx_int_t ngx_http_omni_render_offer(ngx_http_request_t *r,
     ngx_http_omni_decision_t *dc, const omni_brand_t *brand, ngx_str_t *out);
 static ngx_int_t ngx_http_omni_render_tags(ngx_http_request_t *r,
@@ -82,6 +83,25 @@ static ngx_str_t  ngx_http_omni_rewrite_names[] = {
 
 
 static ngx_str_t  ngx_http_omni_sec_gpc = ngx_string("Sec-GPC");
+
+
+/*
+ * The device class of recent User-Agents, per worker: a handful of
+ * browsers send most requests, and classifying one takes thousands of
+ * instructions (every marker searched for in the whole header).  A
+ * direct-mapped table of a pure function's results, so a collision costs
+ * only a recomputation.
+ */
+
+#define NGX_HTTP_OMNI_UA_CACHE  256
+
+typedef struct {
+    uint64_t                  hash;
+    uint32_t                  len;
+    uint32_t                  device;
+} ngx_http_omni_ua_t;
+
+static ngx_http_omni_ua_t  ngx_http_omni_ua_cache[NGX_HTTP_OMNI_UA_CACHE];
 
 
 void
@@ -409,10 +429,18 @@ ngx_http_omni_prepare(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
         }
     }
 
-    dc = ngx_http_omni_decide(r, ctx);
+    /* a brand alone needs no decision, and no lookup */
 
-    if (dc == NULL) {
-        return NGX_ERROR;
+    dc = NULL;
+
+    if (omni_campaigns_noffers(olcf->campaigns->cs)
+        || omni_campaigns_ntags(olcf->campaigns->cs))
+    {
+        dc = ngx_http_omni_decide(r, ctx);
+
+        if (dc == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     /* retargeting never follows a visitor who sent Global Privacy Control */
@@ -452,7 +480,7 @@ ngx_http_omni_prepare(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
         content->head = brand.len ? brand : tags;
     }
 
-    offer = dc->d.offer;
+    offer = dc ? dc->d.offer : NULL;
 
     if (offer == NULL
         || (content->fallback == NGX_HTTP_OMNI_FALLBACK_NONE
@@ -529,9 +557,8 @@ ngx_http_omni_decide(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
     dc->facts.path.len = r->uri.len;
 
     if (r->headers_in.user_agent) {
-        dc->facts.device = omni_device_classify(
-                               (char *) r->headers_in.user_agent->value.data,
-                               r->headers_in.user_agent->value.len);
+        dc->facts.device =
+                     ngx_http_omni_device(&r->headers_in.user_agent->value);
     }
 
     if (ngx_http_arg(r, (u_char *) "utm_source", 10, &arg) == NGX_OK) {
@@ -576,6 +603,32 @@ ngx_http_omni_decide(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
     ctx->decision = dc;
 
     return dc;
+}
+
+
+static omni_device_e
+ngx_http_omni_device(ngx_str_t *ua)
+{
+    u_char              *p, *last;
+    uint64_t             h;
+    ngx_http_omni_ua_t  *e;
+
+    /* FNV-1a */
+    h = 0xcbf29ce484222325ULL;
+
+    for (p = ua->data, last = p + ua->len; p < last; p++) {
+        h = (h ^ *p) * 0x100000001b3ULL;
+    }
+
+    e = &ngx_http_omni_ua_cache[h % NGX_HTTP_OMNI_UA_CACHE];
+
+    if (e->hash != h || e->len != ua->len || e->len == 0) {
+        e->hash = h;
+        e->len = (uint32_t) ua->len;
+        e->device = omni_device_classify((char *) ua->data, ua->len);
+    }
+
+    return (omni_device_e) e->device;
 }
 
 
