@@ -146,6 +146,32 @@ bench_head_only(const char *page, size_t len)
 }
 
 
+/* as the filter runs it: brand and offer, nothing more after the slot */
+
+static size_t
+bench_filter_like(const char *page, size_t len)
+{
+    size_t            steps;
+    omni_html_t       h;
+    omni_html_step_t  s;
+
+    omni_html_init(&h, OMNI_HTML_WANT_HEAD_END | OMNI_HTML_WANT_BODY_START
+                       | OMNI_HTML_WANT_SLOT);
+    omni_html_feed(&h, page, len, 1);
+    steps = 0;
+
+    while (omni_html_next(&h, &s) == OMNI_OK) {
+        steps += s.len + s.op;
+
+        if (s.op == OMNI_HTML_INSERT && s.anchor == OMNI_HTML_SLOT) {
+            omni_html_want(&h, OMNI_HTML_WANT_HEAD_END);
+        }
+    }
+
+    return steps;
+}
+
+
 static char  *out;
 
 
@@ -269,6 +295,8 @@ main(int argc, char **argv)
         seconds);
     run("scanner, no slots", bench_no_slots, page, len, seconds);
     run("scanner, head block only", bench_head_only, page, len, seconds);
+    run("scanner, brand + offer slot, stop", bench_filter_like, page, len,
+        seconds);
     run("rewrite (copy) head + slot", bench_rewrite, page, len, seconds);
     run("yardstick: memchr every '<'", bench_memchr, page, len, seconds);
     run("yardstick: bytewise \"</head>\"", bench_bytewise, page, len,

@@ -130,30 +130,26 @@ ngx_http_omni_file(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
 static ngx_int_t
 ngx_http_omni_file_marks(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
 {
-    off_t                      region, off;
-    size_t                     n;
-    ssize_t                    rd;
-    ngx_int_t                  fresh;
-    ngx_buf_t                 *b;
-    omni_str_t                 keep;
-    omni_html_t                all;
-    omni_html_cache_t         *cache;
-    omni_html_file_key_t       key;
-    const omni_html_entry_t   *e;
-    ngx_http_omni_loc_conf_t  *olcf;
+    off_t                     region, off;
+    size_t                    n;
+    ssize_t                   rd;
+    ngx_int_t                 fresh;
+    ngx_buf_t                *b;
+    omni_str_t                keep;
+    omni_html_t               all;
+    omni_html_cache_t        *cache;
+    omni_html_file_key_t      key;
+    const omni_html_entry_t  *e;
 
     b = rw->buf;
     region = b->file_last - b->file_pos;
-
-    olcf = ngx_http_get_module_loc_conf(r, ngx_http_omni_module);
 
     /* only a scan from the start of a page is the same for every request */
 
     cache = NULL;
     fresh = omni_html_is_fresh(&rw->scan);
 
-    if (fresh && olcf->file_cache
-        && ngx_http_omni_file_key(r, b, &key) == NGX_OK)
+    if (fresh && ngx_http_omni_file_key(r, b, &key) == NGX_OK)
     {
         cache = ngx_http_omni_file_cache(r);
     }

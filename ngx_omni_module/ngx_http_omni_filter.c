@@ -237,10 +237,11 @@ ngx_http_omni_start(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
     ctx->rewrite_status = NGX_HTTP_OMNI_RW_UNCHANGED;
 
     /*
-     * Files stay files when their anchors can be cached: the filter then
-     * splits file buffers at the offsets and the page keeps to sendfile.
+     * A large file stays a file: it is split at the cached offsets of
+     * its anchors and keeps to sendfile.  Anything else is read into
+     * memory (a file by the copy filter) and sent in one writev.
      */
-    if (inflate || !olcf->file_cache) {
+    if (inflate || r->headers_out.content_length_n < olcf->sendfile_min) {
         r->filter_need_in_memory = 1;
     }
 
@@ -579,6 +580,17 @@ ngx_http_omni_pass(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw,
     if (in->in_file) {
         b->file_pos = in->file_pos + off;
         b->file_last = b->file_pos + len;
+    }
+
+    /*
+     * A slice in memory goes out from memory: a buffer the copy filter
+     * read may still name its file for sendfile, and a page cut into
+     * sendfile and writev pieces costs a system call per piece, more than
+     * one writev of it all.
+     */
+
+    if (ngx_buf_in_memory(in)) {
+        b->in_file = 0;
     }
 
     b->shadow = NULL;

@@ -105,11 +105,11 @@ static ngx_command_t  ngx_http_omni_commands[] = {
       offsetof(ngx_http_omni_loc_conf_t, gunzip),
       NULL },
 
-    { ngx_string("omni_file_cache"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
-      ngx_conf_set_flag_slot,
+    { ngx_string("omni_sendfile_min_length"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_omni_sendfile_min,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_omni_loc_conf_t, file_cache),
+      offsetof(ngx_http_omni_loc_conf_t, sendfile_min),
       NULL },
 
     { ngx_string("omni_campaigns"),

@@ -56,7 +56,7 @@ typedef struct {
     ngx_uint_t                offer_fallback;
     ngx_flag_t                gunzip;
     size_t                    lookahead;
-    ngx_flag_t                file_cache;
+    off_t                     sendfile_min;   /* files split at anchors */
     ngx_http_omni_campaigns_t *campaigns;
     ngx_str_t                 brand_name;
     const omni_brand_t       *brand;
@@ -129,6 +129,8 @@ ngx_int_t ngx_http_omni_rewrite_add_variables(ngx_conf_t *cf);
 char *ngx_http_omni_campaigns(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_omni_brand(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_omni_sendfile_min(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 /* the profile store (ngx_http_omni_store.c) */

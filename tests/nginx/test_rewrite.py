@@ -1,7 +1,7 @@
 """Response rewriting of a real 30 KB storefront page
 (bench/pages/store-30k.html) down every path a page takes through nginx:
-a static file on sendfile (anchor offsets cached or not), read into
-memory, 8-byte buffers, a proxy streaming 1- and 3-byte chunks buffered
+a static file split at its cached anchor offsets on sendfile, or read
+into memory, 8-byte buffers, a proxy streaming 1- and 3-byte chunks buffered
 and unbuffered, an upstream gzip body, a proxy_cache hit and nginx's own
 gzip.  Every path must give the same bytes, and a file changed on disk
 must not be split at its old offsets.
@@ -31,9 +31,10 @@ proxy_cache_path %%PREFIX%%/tmp/cache keys_zone=pages:1m;
 """
 
 CONFIG = """
-location /sf/ { alias %%HTML%%/; omni on; sendfile on; }
-location /sf-nocache/ { alias %%HTML%%/; omni on; sendfile on;
-                        omni_file_cache off; }
+location /sf/ { alias %%HTML%%/; omni on; sendfile on;
+                omni_sendfile_min_length 0; }
+location /sf-mem/ { alias %%HTML%%/; omni on; sendfile on;
+                    omni_sendfile_min_length off; }
 location /mem/ { alias %%HTML%%/; omni on; sendfile off; }
 location /tiny/ { alias %%HTML%%/; omni on; sendfile off;
                   output_buffers 1 8; }
@@ -42,7 +43,7 @@ location /up/ { omni on; proxy_pass http://127.0.0.1:%%UPSTREAM_PORT%%/;
                 proxy_http_version 1.1; }
 location /raw/ { omni on; proxy_pass http://127.0.0.1:%%UPSTREAM_PORT%%/;
                  proxy_http_version 1.1; proxy_buffering off; }
-location /cache/ { omni on; sendfile on;
+location /cache/ { omni on; sendfile on; omni_sendfile_min_length 1k;
                    proxy_pass http://127.0.0.1:%%UPSTREAM_PORT%%/;
                    proxy_cache pages; proxy_cache_valid 200 10m;
                    add_header X-Cache $upstream_cache_status; }
@@ -105,7 +106,7 @@ def test_every_path_gives_the_same_page():
         want = rewritten(PAGE)
 
         for uri in ("/sf/store.html", "/sf/store.html", "/sf/store.html",
-                    "/sf-nocache/store.html", "/mem/store.html",
+                    "/sf-mem/store.html", "/mem/store.html",
                     "/tiny/store.html", "/up/store.html",
                     "/up/store.html?chunk=1", "/up/store.html?chunk=3",
                     "/raw/store.html?chunk=1", "/raw/store.html?chunk=3",

@@ -6,7 +6,7 @@
 # "gold-deal" for requests with X-Tier: gold, "everyone" for the rest.
 # test_rewrite.py sends a 30 KB page down every path and compares.
 
-=== TEST 1: a static file (sendfile on) gets brand, tags and offer; headers made private
+=== TEST 1: a static file gets brand, tags and offer; headers made private
 --- http_config
 omni_secret %%SECRET%%;
 omni_campaigns %%ROOT%%/tests/nginx/fixtures/rewrite.json;
@@ -89,7 +89,7 @@ GET /raw/page.html?chunk=1
 <!doctype html><html><head><title>Shop</title><style data-omni-brand="north">:root{--omni-primary:#0b5fff;}</style><meta name="theme-color" content="#0b5fff"><script>px()</script></head><body class="home"><h1>Shop</h1><!--omni:slot hero--><div class="offer">Hello</div><p>Products</p></body></html>
 
 
-=== TEST 4: a proxy_cache hit is generic in the cache and personal on the wire
+=== TEST 4: a proxy_cache hit is generic in the cache and personal on the wire (split on sendfile)
 --- upstream
 --- http_config
 omni_secret %%SECRET%%;
@@ -98,6 +98,7 @@ proxy_cache_path %%PREFIX%%/tmp/cache keys_zone=pages:1m;
 --- config
 location /shop/ {
     omni on;
+    omni_sendfile_min_length 0;
     proxy_pass http://127.0.0.1:%%UPSTREAM_PORT%%/;
     proxy_cache pages;
     proxy_cache_valid 200 10m;
