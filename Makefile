@@ -175,6 +175,18 @@ clean:
 	rm -rf $(BUILD)
 
 
+# The HTML scanner's microbenchmark (ns per page; see bench/bench_html.c).
+
+$(BUILD)/bench/bench_html: bench/bench_html.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) -o $@
+
+bench-html: $(BUILD)/bench/bench_html
+	$(BUILD)/bench/bench_html $(BENCH_PAGE)
+
+.PHONY: bench-html
+
+
 # The decision engine alone: p50/p99 per decision over 50 segments and 200
 # offers, offer and tag rendering, and heap allocations per call (must be
 # 0; the benchmark fails otherwise).

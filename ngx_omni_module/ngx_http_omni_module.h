@@ -14,6 +14,7 @@
 
 #include <omni/omni.h>
 #include <omni/cookie.h>
+#include <omni/campaigns.h>
 #include <omni/store.h>
 #include <omni/event.h>
 #include <omni/channel.h>
@@ -24,6 +25,15 @@
 #define NGX_HTTP_OMNI_SAMESITE_LAX     0
 #define NGX_HTTP_OMNI_SAMESITE_STRICT  1
 #define NGX_HTTP_OMNI_SAMESITE_NONE    2
+
+#define NGX_HTTP_OMNI_FALLBACK_BODY_START  0
+#define NGX_HTTP_OMNI_FALLBACK_BODY_END    1
+#define NGX_HTTP_OMNI_FALLBACK_NONE        2
+
+
+typedef struct ngx_http_omni_campaigns_s  ngx_http_omni_campaigns_t;
+typedef struct ngx_http_omni_rewrite_s    ngx_http_omni_rewrite_t;
+typedef struct ngx_http_omni_decision_s   ngx_http_omni_decision_t;
 
 
 typedef struct {
@@ -48,6 +58,19 @@ typedef struct {
 
     /* offer clicks (ngx_http_omni_click.c): allowed redirect hosts */
     ngx_array_t              *click_allow;    /* of ngx_str_t */
+    /* response rewriting (ngx_http_omni_filter.c, _campaigns.c) */
+    ngx_flag_t                rewrite;
+    ngx_hash_t                types;
+    ngx_array_t              *types_keys;
+    ngx_uint_t                offer_fallback;
+    ngx_flag_t                gunzip;
+    size_t                    lookahead;
+    off_t                     sendfile_min;   /* files split at anchors */
+    ngx_http_omni_campaigns_t *campaigns;
+    ngx_str_t                 brand_name;
+    const omni_brand_t       *brand;
+    u_char                   *brand_file;     /* where omni_brand was */
+    ngx_uint_t                brand_line;
 
     ngx_http_omni_kpi_loc_conf_t  *kpi;     /* set by KPI directives only */
 } ngx_http_omni_loc_conf_t;
@@ -107,6 +130,10 @@ typedef struct {
     unsigned                  expire_cookie:1;
     unsigned                  cookie_sent:1;
 
+    ngx_http_omni_rewrite_t  *rewrite;        /* this response's rewriter */
+    ngx_http_omni_decision_t *decision;       /* made once, when needed */
+    ngx_uint_t                rewrite_status; /* for $omni_rewrite */
+
     /* the store lookup (ngx_http_omni_lookup): NULL when there is none */
     omni_profile_t           *profile;
     omni_activity_t          *activity;
@@ -127,6 +154,16 @@ ngx_table_elt_t *ngx_http_omni_find_header(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_omni_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_omni_filter_init(ngx_conf_t *cf);
+
+void ngx_http_omni_rewrite_create_conf(ngx_http_omni_loc_conf_t *conf);
+char *ngx_http_omni_rewrite_merge_conf(ngx_conf_t *cf,
+    ngx_http_omni_loc_conf_t *prev, ngx_http_omni_loc_conf_t *conf);
+ngx_int_t ngx_http_omni_rewrite_add_variables(ngx_conf_t *cf);
+char *ngx_http_omni_campaigns(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_omni_brand(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_omni_sendfile_min(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 /* the profile store (ngx_http_omni_store.c) */
