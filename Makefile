@@ -158,6 +158,14 @@ bench: all
 	@./bench/run.sh
 
 
+demo: deps
+	$(MAKE) all
+	./demo/run.sh start
+
+demo-stop:
+	./demo/run.sh stop
+
+
 install: all
 	install -d $(DESTDIR)$(MODULES_DIR) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(MODULE) $(DESTDIR)$(MODULES_DIR)/
@@ -243,3 +251,25 @@ bench-store: $(BUILD)/bench/bench_store $(MODULE) $(OMNICTL)
 	$(BUILD)/bench/bench_store $(BENCH_STORE_N)
 	python3 bench/bench_store_rss.py --module $(MODULE) \
 	    --omnictl $(OMNICTL)
+# Tracking core microbenchmark: ns per parse, classification and queue
+# append, and merge throughput.
+
+.PHONY: bench-track
+
+$(BUILD)/bench/bench_track: bench/bench_track.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
+
+bench-track: $(BUILD)/bench/bench_track
+	$(BUILD)/bench/bench_track
+
+
+# Tracking in nginx: events/s ingested with zero loss, and the worker CPU
+# a tracked page costs over the same page untracked (wrk, one run), plus
+# callgrind's instruction counts of both.
+
+.PHONY: bench-ingest
+
+bench-ingest: all
+	python3 bench/bench_ingest.py --module $(MODULE) --omnictl $(OMNICTL) \
+	    $(BENCH_INGEST_ARGS)

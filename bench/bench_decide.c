@@ -296,7 +296,7 @@ gen_visitors(void)
         vars[v][0].data = countries[rnd(4)];
         vars[v][0].len = 2;
         f->vars = vars[v];
-        f->event = OMNI_EVENT_CART;
+        f->event = OMNI_TAG_CART;
         f->event_item = name(v, 7, "SKU-%u", rnd(9));
         f->event_value = 1999;
 

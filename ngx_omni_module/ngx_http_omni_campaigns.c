@@ -30,6 +30,7 @@ struct ngx_http_omni_campaigns_s {
     ngx_str_t                 file;
     ngx_int_t                *vars;       /* variable indexes */
     ngx_uint_t                nvars;
+    ngx_int_t                 channel;    /* $omni_channel's index */
     omni_decide_conf_t        conf;
 };
 
@@ -341,6 +342,16 @@ ngx_http_omni_campaigns(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
+    /* the channel of the visit, as tracking classifies it */
+
+    ngx_str_set(&name, "omni_channel");
+
+    cmp->channel = ngx_http_get_variable_index(cf, &name);
+
+    if (cmp->channel == NGX_ERROR) {
+        return NGX_CONF_ERROR;
+    }
+
     olcf->campaigns = cmp;
 
     return NGX_CONF_OK;
@@ -612,6 +623,12 @@ ngx_http_omni_decide(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
     if (ngx_http_arg(r, (u_char *) "utm_campaign", 12, &arg) == NGX_OK) {
         dc->facts.utm_campaign.data = (char *) arg.data;
         dc->facts.utm_campaign.len = arg.len;
+    }
+
+    vv = ngx_http_get_indexed_variable(r, cmp->channel);
+
+    if (vv && !vv->not_found && vv->len) {
+        dc->facts.channel = omni_channel_by_name((char *) vv->data, vv->len);
     }
 
     if (cmp->nvars) {

@@ -86,6 +86,8 @@ ngx_http_omni_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
+    ngx_http_omni_track_headers(r);
+
     ctx = ngx_http_omni_identify(r);
 
     if (ctx == NULL || ngx_http_omni_send_cookie(r, ctx) != NGX_OK) {

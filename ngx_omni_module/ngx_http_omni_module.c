@@ -182,6 +182,83 @@ static ngx_command_t  ngx_http_omni_commands[] = {
       0,
       NULL },
 
+    { ngx_string("omni_track"),
+      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_omni_track_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_beacon"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_omni_beacon_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_flush_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_omni_main_conf_t, track.flush_interval),
+      NULL },
+
+    { ngx_string("omni_sync_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_omni_main_conf_t, track.sync_interval),
+      NULL },
+
+    { ngx_string("omni_visit_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_omni_main_conf_t, track.visit_timeout),
+      NULL },
+
+    { ngx_string("omni_abandon_after"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_omni_main_conf_t, track.abandon_after),
+      NULL },
+
+    { ngx_string("omni_queue_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_omni_main_conf_t, track.queue_size),
+      NULL },
+
+    { ngx_string("omni_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_omni_thread_pool,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_channel_referrer"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_omni_channel_referrer,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_click"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_omni_click_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_click_allow"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_omni_click_allow,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -243,6 +320,8 @@ ngx_http_omni_create_main_conf(ngx_conf_t *cf)
     omcf->store_map_size = NGX_CONF_UNSET_SIZE;
     omcf->store_check = NGX_CONF_UNSET_MSEC;
 
+    ngx_http_omni_track_create_main_conf(omcf);
+
     return omcf;
 }
 
@@ -253,6 +332,10 @@ ngx_http_omni_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_http_omni_main_conf_t *omcf = conf;
 
     if (ngx_http_omni_store_init_main_conf(cf, omcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_omni_track_init_main_conf(cf, omcf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -285,6 +368,9 @@ ngx_http_omni_create_loc_conf(ngx_conf_t *cf)
     conf->consent_required = NGX_CONF_UNSET;
     conf->consent_gpc = NGX_CONF_UNSET;
     conf->consent_dnt = NGX_CONF_UNSET;
+    conf->click_allow = NGX_CONF_UNSET_PTR;
+
+    ngx_http_omni_track_create_loc_conf(conf);
 
     ngx_http_omni_rewrite_create_conf(conf);
 
@@ -300,6 +386,7 @@ ngx_http_omni_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_ptr_value(conf->signer, prev->signer, NULL);
+    ngx_conf_merge_ptr_value(conf->click_allow, prev->click_allow, NULL);
 
     /* the cookie and the consent rule are inherited as a whole */
 
@@ -354,6 +441,10 @@ ngx_http_omni_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_omni_track_merge_loc_conf(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return ngx_http_omni_rewrite_merge_conf(cf, prev, conf);
 }
 
@@ -405,7 +496,11 @@ ngx_http_omni_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    return ngx_http_omni_store_init_process(cycle);
+    if (ngx_http_omni_store_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_omni_flush_init_process(cycle);
 }
 
 
@@ -766,6 +861,9 @@ ngx_http_omni_exit_process(ngx_cycle_t *cycle)
     {
         return;
     }
+
+    /* queued events go to the store before it closes */
+    ngx_http_omni_flush_exit_process(cycle);
 
     ngx_http_omni_store_exit_process(cycle);
 }

@@ -16,6 +16,8 @@
 #include <omni/cookie.h>
 #include <omni/campaigns.h>
 #include <omni/store.h>
+#include <omni/event.h>
+#include <omni/channel.h>
 
 #include "ngx_http_omni_kpi.h"
 
@@ -63,8 +65,34 @@ typedef struct {
     u_char                   *brand_file;     /* where omni_brand was */
     ngx_uint_t                brand_line;
 
+    /* tracking (ngx_http_omni_track.c, ngx_http_omni_beacon.c) */
+    ngx_array_t              *track_rules;    /* of ngx_http_omni_rule_t */
+    ngx_flag_t                track_enable;   /* omni_track off */
+    ngx_flag_t                beacon;
+
+    /* offer clicks (ngx_http_omni_click.c): allowed redirect hosts */
+    ngx_array_t              *click_allow;    /* of ngx_str_t */
+
     ngx_http_omni_kpi_loc_conf_t  *kpi;     /* set by KPI directives only */
 } ngx_http_omni_loc_conf_t;
+
+
+/* tracking: http-level settings and the worker's flusher */
+
+typedef struct ngx_http_omni_flusher_s  ngx_http_omni_flusher_t;
+
+typedef struct {
+    ngx_msec_t                flush_interval;
+    ngx_msec_t                sync_interval;
+    time_t                    visit_timeout;
+    time_t                    abandon_after;
+    size_t                    queue_size;
+    ngx_str_t                 thread_pool;    /* omni_thread_pool NAME */
+    omni_channel_rules_t     *channel_rules;
+
+    /* per worker: NULL when this worker does not track */
+    ngx_http_omni_flusher_t  *flusher;
+} ngx_http_omni_track_conf_t;
 
 
 typedef struct {
@@ -83,6 +111,9 @@ typedef struct {
     ngx_event_t               store_event;
     time_t                    store_logged;
     ngx_uint_t                store_suppressed;
+
+    /* tracking (ngx_http_omni_flush.c, ngx_http_omni_track.c) */
+    ngx_http_omni_track_conf_t  track;
 } ngx_http_omni_main_conf_t;
 
 
@@ -108,6 +139,9 @@ typedef struct {
     omni_profile_t           *profile;
     omni_activity_t          *activity;
     unsigned                  looked_up:1;
+
+    /* tracking: the request's channel, once classified */
+    struct ngx_http_omni_track_ctx_s  *track;
 } ngx_http_omni_ctx_t;
 
 
@@ -152,6 +186,45 @@ ngx_int_t ngx_http_omni_customer_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 ngx_int_t ngx_http_omni_profile_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+
+
+/* tracking (ngx_http_omni_track.c, ngx_http_omni_beacon.c, _flush.c) */
+
+char *ngx_http_omni_track_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_omni_beacon_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_omni_channel_referrer(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_omni_thread_pool(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_http_omni_track_create_main_conf(ngx_http_omni_main_conf_t *omcf);
+char *ngx_http_omni_track_init_main_conf(ngx_conf_t *cf,
+    ngx_http_omni_main_conf_t *omcf);
+void ngx_http_omni_track_create_loc_conf(ngx_http_omni_loc_conf_t *olcf);
+char *ngx_http_omni_track_merge_loc_conf(ngx_conf_t *cf,
+    ngx_http_omni_loc_conf_t *prev, ngx_http_omni_loc_conf_t *conf);
+
+void ngx_http_omni_track_headers(ngx_http_request_t *r);
+ngx_int_t ngx_http_omni_track_push(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx, omni_event_t *ev);
+ngx_int_t ngx_http_omni_channel_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+ngx_int_t ngx_http_omni_abandoned_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+void ngx_http_omni_track_count(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx, const omni_event_t *ev);
+ngx_int_t ngx_http_omni_flush_init_process(ngx_cycle_t *cycle);
+void ngx_http_omni_flush_exit_process(ngx_cycle_t *cycle);
+
+
+/* offer clicks (ngx_http_omni_click.c) */
+
+char *ngx_http_omni_click_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_omni_click_allow(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 extern ngx_module_t  ngx_http_omni_module;

@@ -7,6 +7,7 @@
 
 
 #include "ngx_http_omni_module.h"
+#include "ngx_http_omni_kpi.h"
 
 
 #define NGX_HTTP_OMNI_STORE_CHECK      10000
@@ -16,6 +17,7 @@
 
 static void ngx_http_omni_store_cleanup(void *data);
 static void ngx_http_omni_store_timer(ngx_event_t *ev);
+static void ngx_http_omni_store_count_miss(int rc);
 static void *ngx_http_omni_store_alloc(void *data, size_t size);
 static void ngx_http_omni_store_log(ngx_http_omni_main_conf_t *omcf,
     omni_store_env_e env, int rc);
@@ -251,6 +253,7 @@ ngx_http_omni_store_timer(ngx_event_t *ev)
     switch (event) {
 
     case OMNI_STORE_OPENED:
+        ngx_http_omni_kpi_op(ngx_cycle, NGX_HTTP_OMNI_OP_SNAPSHOT_RELOADS);
         (void) omni_store_stat(omcf->store, OMNI_STORE_ENV_PROFILES, &st);
 
         ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
@@ -341,7 +344,11 @@ ngx_http_omni_lookup(ngx_http_request_t *r)
     rc = omni_store_get_activity(omcf->store, &ctx->id,
                                  ngx_http_omni_store_alloc, r->pool, a);
 
+    ngx_http_omni_kpi_op(ngx_cycle, NGX_HTTP_OMNI_OP_LOOKUPS);
+
     if (rc != OMNI_OK) {
+        ngx_http_omni_store_count_miss(rc);
+
         if (rc != OMNI_ENOTFOUND && rc != OMNI_AGAIN) {
             ngx_http_omni_store_log(omcf, OMNI_STORE_ENV_ACTIVITY, rc);
         }
@@ -364,7 +371,11 @@ ngx_http_omni_lookup(ngx_http_request_t *r)
                                 a->customer_id.len, ngx_http_omni_store_alloc,
                                 r->pool, p);
 
+    ngx_http_omni_kpi_op(ngx_cycle, NGX_HTTP_OMNI_OP_LOOKUPS);
+
     if (rc != OMNI_OK) {
+        ngx_http_omni_store_count_miss(rc);
+
         if (rc != OMNI_ENOTFOUND) {
             ngx_http_omni_store_log(omcf, OMNI_STORE_ENV_PROFILES, rc);
         }
@@ -613,4 +624,17 @@ ngx_http_omni_join(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     v->len = p - v->data;
 
     return NGX_OK;
+}
+
+
+/* a record that is not there is a miss; one that does not decode, more */
+
+static void
+ngx_http_omni_store_count_miss(int rc)
+{
+    ngx_http_omni_kpi_op(ngx_cycle, NGX_HTTP_OMNI_OP_STORE_MISSES);
+
+    if (rc == OMNI_EINVAL || rc == OMNI_EVERSION || rc == OMNI_ETOOBIG) {
+        ngx_http_omni_kpi_op(ngx_cycle, NGX_HTTP_OMNI_OP_DECODE_ERRORS);
+    }
 }

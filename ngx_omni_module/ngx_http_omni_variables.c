@@ -33,6 +33,12 @@ static ngx_http_variable_t  ngx_http_omni_vars[] = {
     { ngx_string("omni_profile_"), NULL, ngx_http_omni_profile_variable,
       0, NGX_HTTP_VAR_PREFIX, 0 },
 
+    { ngx_string("omni_channel"), NULL, ngx_http_omni_channel_variable,
+      0, 0, 0 },
+
+    { ngx_string("omni_abandoned"), NULL, ngx_http_omni_abandoned_variable,
+      0, 0, 0 },
+
       ngx_http_null_variable
 };
 

@@ -20,6 +20,10 @@
  *       str offer, uint day, today, visit, this_visit (32 bits each)
  *     str   last_offer, last_variant   0..OMNI_KEY_MAX
  *     int   last_offer_at
+ *   and, only when one of them is set (so that a record without them is
+ *   byte for byte what it was before they existed):
+ *     str   last_order             0..OMNI_KEY_MAX
+ *     int   abandoned_at
  *
  * where a touch is: uint channel (below OMNI_CHANNEL_MAX), str source,
  * medium, campaign (0..OMNI_SHORT_MAX), int at.  Item and offer ids are
@@ -39,24 +43,7 @@ static uint32_t omni_read_u32(omni_reader_t *r);
 static int omni_id_ok(omni_str_t s);
 
 
-static const char  *omni_channel_names[] = {
-    "none",
-    "direct",
-    "search",
-    "paid_search",
-    "social",
-    "paid_social",
-    "email",
-    "sms",
-    "push",
-    "display",
-    "affiliate",
-    "referral"
-};
 
-/* one name per channel: a channel added without a name fails to build */
-typedef char  omni_channel_names_complete[
-    sizeof(omni_channel_names) / sizeof(char *) == OMNI_CHANNEL_MAX ? 1 : -1];
 
 
 void
@@ -178,6 +165,17 @@ omni_activity_decode(const void *data, size_t len, omni_activity_t *a)
 
     bad |= !omni_text_ok(a->last_offer) || !omni_text_ok(a->last_variant);
 
+    a->last_order.data = NULL;
+    a->last_order.len = 0;
+    a->abandoned_at = 0;
+
+    if (!r.error && omni_reader_left(&r) != 0) {
+        a->last_order = omni_read_str(&r, OMNI_KEY_MAX);
+        a->abandoned_at = omni_read_int(&r);
+
+        bad |= !omni_text_ok(a->last_order);
+    }
+
     if (r.error || bad || omni_reader_left(&r) != 0) {
         return OMNI_EINVAL;
     }
@@ -204,13 +202,14 @@ omni_activity_encode(const omni_activity_t *a, void *buf, size_t size,
         || a->nimpressions > OMNI_ACT_MAX_IMPRESSIONS
         || a->customer_id.len > OMNI_KEY_MAX
         || a->last_offer.len > OMNI_KEY_MAX
-        || a->last_variant.len > OMNI_KEY_MAX)
+        || a->last_variant.len > OMNI_KEY_MAX
+        || a->last_order.len > OMNI_KEY_MAX)
     {
         return OMNI_ETOOBIG;
     }
 
     if (!omni_text_ok(a->customer_id) || !omni_text_ok(a->last_offer)
-        || !omni_text_ok(a->last_variant))
+        || !omni_text_ok(a->last_variant) || !omni_text_ok(a->last_order))
     {
         return OMNI_EINVAL;
     }
@@ -316,6 +315,11 @@ omni_activity_encode(const omni_activity_t *a, void *buf, size_t size,
     omni_write_str(&w, a->last_variant);
     omni_write_int(&w, a->last_offer_at);
 
+    if (a->last_order.len || a->abandoned_at) {
+        omni_write_str(&w, a->last_order);
+        omni_write_int(&w, a->abandoned_at);
+    }
+
     return omni_frame_end(&w, buf, len);
 }
 
@@ -411,6 +415,10 @@ omni_activity_abandoned(const omni_activity_t *a, int64_t now,
         return 0;
     }
 
+    if (a->abandoned_at != 0) {
+        return 1;
+    }
+
     last = a->last_seen > a->cart_updated ? a->last_seen : a->cart_updated;
 
     return now - last >= abandon_after;
@@ -450,32 +458,4 @@ omni_activity_has_viewed(const omni_activity_t *a, const char *item,
     }
 
     return 0;
-}
-
-
-const char *
-omni_channel_name(omni_channel_e channel)
-{
-    if ((unsigned) channel >= OMNI_CHANNEL_MAX) {
-        return omni_channel_names[OMNI_CHANNEL_NONE];
-    }
-
-    return omni_channel_names[channel];
-}
-
-
-omni_channel_e
-omni_channel_by_name(const char *name, size_t len)
-{
-    size_t  i;
-
-    for (i = 1; i < OMNI_CHANNEL_MAX; i++) {
-        if (strlen(omni_channel_names[i]) == len
-            && memcmp(omni_channel_names[i], name, len) == 0)
-        {
-            return (omni_channel_e) i;
-        }
-    }
-
-    return OMNI_CHANNEL_NONE;
 }

@@ -134,6 +134,8 @@ omni_activity_to_json(const omni_id_t *visitor, const omni_activity_t *a,
     omni_json_set(obj, "last_offer", omni_json_text(a->last_offer), &bad);
     omni_json_set(obj, "last_variant", omni_json_text(a->last_variant), &bad);
     omni_json_set(obj, "last_offer_at", json_integer(a->last_offer_at), &bad);
+    omni_json_set(obj, "last_order", omni_json_text(a->last_order), &bad);
+    omni_json_set(obj, "abandoned_at", json_integer(a->abandoned_at), &bad);
 
     if (bad) {
         json_decref(obj);

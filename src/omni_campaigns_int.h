@@ -324,7 +324,7 @@ omni_str_t omni_view_attr(omni_view_t *v, uint32_t i);
 omni_str_t omni_view_var(const omni_view_t *v, uint32_t i);
 omni_str_t omni_channel_text(omni_channel_e channel);
 int omni_name_lookup(const char *const *names, const char *s, size_t len);
-int omni_channel_parse(const char *s, size_t len);
+int omni_channel_index(const char *s, size_t len);
 int omni_device_parse(const char *s, size_t len);
 int omni_stage_parse(const char *s, size_t len);
 extern const char *const omni_channel_names[];

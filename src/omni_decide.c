@@ -31,7 +31,7 @@ omni_facts_init(omni_facts_t *facts)
 
     facts->channel = OMNI_CHANNEL_NONE;
     facts->device = OMNI_DEVICE_UNKNOWN;
-    facts->event = OMNI_EVENT_NONE;
+    facts->event = OMNI_TAG_NONE;
 }
 
 

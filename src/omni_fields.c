@@ -81,7 +81,7 @@ const char *const  omni_device_names[] = {
     "unknown", "desktop", "mobile", "tablet", "bot", NULL
 };
 
-static const char *const  omni_event_names[] = {
+static const char *const  omni_tag_event_names[] = {
     "", "view", "cart", "purchase", NULL
 };
 
@@ -487,7 +487,7 @@ omni_name_lookup(const char *const *names, const char *s, size_t len)
 
 
 int
-omni_channel_parse(const char *s, size_t len)
+omni_channel_index(const char *s, size_t len)
 {
     return omni_name_lookup(omni_channel_names, s, len);
 }
@@ -537,8 +537,8 @@ omni_device_name(omni_device_e device)
 
 
 const char *
-omni_event_name(omni_event_e event)
+omni_tag_event_name(omni_tag_event_e event)
 {
-    return ((unsigned) event < OMNI_EVENT_MAX) ? omni_event_names[event]
+    return ((unsigned) event < OMNI_TAG_MAX) ? omni_tag_event_names[event]
                                                : "";
 }

@@ -263,7 +263,7 @@ omni_render_value(void *data, int field, omni_value_t *value)
         return omni_render_str(f->event_items, value);
 
     case OMNI_F_VALUE:
-        if (f->event == OMNI_EVENT_NONE) {
+        if (f->event == OMNI_TAG_NONE) {
             return OMNI_ENOTFOUND;
         }
 
@@ -337,7 +337,7 @@ omni_tags_render(const omni_campaigns_t *cs, uint32_t consent,
 
         omni_out_put(&out, tag->head.data, tag->head.len);
 
-        if ((unsigned) facts->event >= OMNI_EVENT_MAX) {
+        if ((unsigned) facts->event >= OMNI_TAG_MAX) {
             continue;
         }
 

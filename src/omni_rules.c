@@ -1008,7 +1008,7 @@ omni_rule_const(omni_load_t *ld, json_t *v, uint32_t node,
         }
 
         if (def->kind == OMNI_K_CHANNEL) {
-            idx = omni_channel_parse(s, json_string_length(v));
+            idx = omni_channel_index(s, json_string_length(v));
             hint = omni_suggest(s, json_string_length(v), omni_channel_names,
                                 OMNI_CHANNEL_MAX);
 

@@ -445,3 +445,41 @@ omni_store_batch_fail(omni_store_batch_t *b, const char *what, int rc)
 
     return rc == MDB_MAP_FULL ? OMNI_EFULL : OMNI_ERROR;
 }
+
+
+int
+omni_store_activity_nosync(omni_store_t *s, int on)
+{
+    int  rc;
+
+    if (s->aenv == NULL) {
+        return OMNI_ENOTFOUND;
+    }
+
+    rc = mdb_env_set_flags(s->aenv, MDB_NOSYNC, on ? 1 : 0);
+    if (rc != 0) {
+        omni_store_err(s->aerr, "mdb_env_set_flags(): %s", mdb_strerror(rc));
+        return OMNI_ERROR;
+    }
+
+    return OMNI_OK;
+}
+
+
+int
+omni_store_sync(omni_store_t *s)
+{
+    int  rc;
+
+    if (s->aenv == NULL) {
+        return OMNI_ENOTFOUND;
+    }
+
+    rc = mdb_env_sync(s->aenv, 1);
+    if (rc != 0) {
+        omni_store_err(s->batch.err, "mdb_env_sync(): %s", mdb_strerror(rc));
+        return OMNI_ERROR;
+    }
+
+    return OMNI_OK;
+}

@@ -11,7 +11,7 @@ packages="
     libjansson-dev libcmocka-dev
     libssl-dev libpcre2-dev zlib1g-dev
     clang libclang-rt-14-dev
-    python3 curl wrk
+    python3 curl wrk openssl
     chromium
     $*
 "

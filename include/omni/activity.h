@@ -108,6 +108,15 @@ typedef struct {
     omni_str_t         last_offer;
     omni_str_t         last_variant;
     int64_t            last_offer_at;
+
+    /*
+     * The order of the last purchase counted, so that a reloaded order
+     * confirmation page does not count it twice; and when the current
+     * cart was found abandoned (0: it was not), which keeps the visitor
+     * abandoned after they come back, until they buy or empty the cart.
+     */
+    omni_str_t         last_order;
+    int64_t            abandoned_at;
 } omni_activity_t;
 
 
@@ -130,7 +139,8 @@ int omni_activity_encode(const omni_activity_t *a, void *buf, size_t size,
 /*
  * A visitor with items in the cart (or, for a cart tracked by value only,
  * a cart value) and no purchase since, inactive for at least
- * abandon_after seconds at time now.
+ * abandon_after seconds at time now, or found so before (abandoned_at
+ * set) and back since without buying or emptying the cart.
  */
 int omni_activity_abandoned(const omni_activity_t *a, int64_t now,
     int64_t abandon_after);

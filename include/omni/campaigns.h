@@ -26,6 +26,7 @@
 
 
 #include <omni/omni.h>
+#include <omni/device.h>
 #include <omni/template.h>
 
 
@@ -58,25 +59,16 @@ typedef enum {
 } omni_stage_e;
 
 
-/* device classes, from the User-Agent (omni_device_classify()) */
-typedef enum {
-    OMNI_DEVICE_UNKNOWN = 0,
-    OMNI_DEVICE_DESKTOP,
-    OMNI_DEVICE_MOBILE,
-    OMNI_DEVICE_TABLET,
-    OMNI_DEVICE_BOT,
-    OMNI_DEVICE_MAX
-} omni_device_e;
 
 
 /* the tracking event of the current request, for tag snippets */
 typedef enum {
-    OMNI_EVENT_NONE = 0,
-    OMNI_EVENT_VIEW,
-    OMNI_EVENT_CART,
-    OMNI_EVENT_PURCHASE,
-    OMNI_EVENT_MAX
-} omni_event_e;
+    OMNI_TAG_NONE = 0,
+    OMNI_TAG_VIEW,
+    OMNI_TAG_CART,
+    OMNI_TAG_PURCHASE,
+    OMNI_TAG_MAX
+} omni_tag_event_e;
 
 
 typedef struct {
@@ -130,7 +122,7 @@ typedef struct {
     omni_str_t                 consent_name;
     uint32_t                   consent;     /* OMNI_CONSENT_*; 0: always */
     omni_str_t                 head;        /* trusted, inserted as is */
-    const omni_template_t     *events[OMNI_EVENT_MAX];  /* may be NULL */
+    const omni_template_t     *events[OMNI_TAG_MAX];  /* may be NULL */
 } omni_tag_t;
 
 
@@ -203,11 +195,8 @@ const char *omni_stage_name(omni_stage_e stage);
 
 /* an ISO 8601 time as the campaigns file writes it, or unix seconds */
 int omni_time_parse(const char *s, size_t len, int64_t *t);
-const char *omni_device_name(omni_device_e device);
-const char *omni_event_name(omni_event_e event);
+const char *omni_tag_event_name(omni_tag_event_e event);
 
-/* the class of a User-Agent header; OMNI_DEVICE_UNKNOWN when empty */
-omni_device_e omni_device_classify(const char *ua, size_t len);
 
 
 #endif /* OMNI_CAMPAIGNS_H_INCLUDED */

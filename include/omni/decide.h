@@ -62,7 +62,7 @@ typedef struct {
     int                     new_visitor;
 
     /* the tracking event of this request, for tag snippets */
-    omni_event_e            event;
+    omni_tag_event_e        event;
     omni_str_t              event_item;
     omni_str_t              event_order;
     omni_str_t              event_items;    /* comma-separated ids */

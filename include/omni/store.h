@@ -219,6 +219,17 @@ const char *omni_store_batch_error(const omni_store_batch_t *b);
 /* why the last batch of this store failed, begin() included */
 const char *omni_store_activity_error(const omni_store_t *s);
 
+/*
+ * Durability of activity writes.  With nosync on, a commit hands its pages
+ * to the operating system without waiting for the disk (LMDB's
+ * MDB_NOSYNC): a process that dies loses nothing committed, a machine that
+ * crashes loses what was committed since the last omni_store_sync().  Set
+ * it before the first batch.  omni_store_sync() waits for the disk: call
+ * it from the thread that writes batches, never from an event loop.
+ */
+int omni_store_activity_nosync(omni_store_t *s, int on);
+int omni_store_sync(omni_store_t *s);
+
 
 /*
  * Profile writes build a new profiles file: begin() takes the writers'

@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     f.now = 1795348800;
     f.visitor = &id;
     f.vars = vars;
-    f.event = OMNI_EVENT_CART;
+    f.event = OMNI_TAG_CART;
     f.event_item.data = "SKU-7";
     f.event_item.len = 5;
     f.event_value = 1999;

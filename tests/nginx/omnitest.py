@@ -205,6 +205,12 @@ class Nginx:
         os.chmod(self.prefix, 0o755)
         for d in ("conf", "logs", "html", "tmp", "data"):
             os.makedirs(os.path.join(self.prefix, d), exist_ok=True)
+        if os.geteuid() == 0:
+            # %%DATA%% is where workers (running as nobody) keep stores
+            import pwd
+            nobody = pwd.getpwnam("nobody")
+            os.chown(os.path.join(self.prefix, "data"), nobody.pw_uid,
+                     nobody.pw_gid)
         self.port = free_port()
         self.workers = workers
         self.log_level = log_level

@@ -170,10 +170,10 @@ test_example(void **state)
     t = omni_campaigns_tag(cs, 0);
     assert_string_equal(t->id.data, "ads-pixel");
     assert_int_equal(t->consent, OMNI_CONSENT_ADS);
-    assert_non_null(t->events[OMNI_EVENT_VIEW]);
-    assert_non_null(t->events[OMNI_EVENT_CART]);
-    assert_non_null(t->events[OMNI_EVENT_PURCHASE]);
-    assert_null(t->events[OMNI_EVENT_NONE]);
+    assert_non_null(t->events[OMNI_TAG_VIEW]);
+    assert_non_null(t->events[OMNI_TAG_CART]);
+    assert_non_null(t->events[OMNI_TAG_PURCHASE]);
+    assert_null(t->events[OMNI_TAG_NONE]);
 
     omni_campaigns_free(cs);
 }

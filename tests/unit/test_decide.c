@@ -855,21 +855,21 @@ test_tags(void **state)
     buf[len] = '\0';
     assert_string_equal(buf, "<A><S>");
 
-    facts.event = OMNI_EVENT_VIEW;
+    facts.event = OMNI_TAG_VIEW;
     facts.event_item = (omni_str_t) S("SKU-'1</script>");
     assert_int_equal(omni_tags_render(cs, OMNI_CONSENT_ADS, &facts, buf,
                                       sizeof(buf), &len), OMNI_OK);
     buf[len] = '\0';
     assert_string_equal(buf, "<A>[v SKU-\\x271\\x3C/script\\x3E]");
 
-    facts.event = OMNI_EVENT_CART;
+    facts.event = OMNI_TAG_CART;
     facts.event_value = 123456;
     assert_int_equal(omni_tags_render(cs, OMNI_CONSENT_ANALYTICS, &facts, buf,
                                       sizeof(buf), &len), OMNI_OK);
     buf[len] = '\0';
     assert_string_equal(buf, "<S>[c 1234.56 SKU-&#39;1&lt;/script&gt;]");
 
-    facts.event = OMNI_EVENT_PURCHASE;
+    facts.event = OMNI_TAG_PURCHASE;
     facts.event_order = (omni_str_t) S("A 1");
     facts.event_items = (omni_str_t) S("SKU-1,SKU-2");
     facts.event_value = 5;
@@ -891,7 +891,7 @@ test_tags(void **state)
     assert_int_equal(len, need);
 
     /* an event out of range gets no snippet */
-    facts.event = (omni_event_e) 9;
+    facts.event = (omni_tag_event_e) 9;
     assert_int_equal(omni_tags_render(cs, ~0u, &facts, buf, sizeof(buf),
                                       &len), OMNI_OK);
     assert_int_equal(len, 6);

@@ -688,8 +688,9 @@ test_devices(void **state)
 {
     (void) state;
 
-    assert_int_equal(omni_device_classify(NULL, 0), OMNI_DEVICE_UNKNOWN);
-    assert_int_equal(omni_device_classify("", 0), OMNI_DEVICE_UNKNOWN);
+    /* no User-Agent at all: a script, not a shopper */
+    assert_int_equal(omni_device_classify(NULL, 0), OMNI_DEVICE_BOT);
+    assert_int_equal(omni_device_classify("", 0), OMNI_DEVICE_BOT);
 
 #define UA(s, want)  assert_int_equal(omni_device_classify(s, strlen(s)), want)
 
@@ -724,7 +725,7 @@ test_devices(void **state)
 
     assert_string_equal(omni_device_name(OMNI_DEVICE_MOBILE), "mobile");
     assert_string_equal(omni_device_name(OMNI_DEVICE_MAX), "");
-    assert_string_equal(omni_event_name(OMNI_EVENT_CART), "cart");
+    assert_string_equal(omni_tag_event_name(OMNI_TAG_CART), "cart");
 }
 
 

@@ -25,6 +25,10 @@ static const omnictl_verb_t  omnictl_verbs[] = {
     { "link", "link a visitor to a customer", omnictl_link },
     { "decide", "the offer a visitor or customer gets, and why",
       omnictl_decide },
+    { "abandoned", "visitors who left items in their cart, as JSON lines",
+      omnictl_abandoned },
+    { "activity", "every visitor's activity record, or totals",
+      omnictl_activity },
     { NULL, NULL, NULL }
 };
 

@@ -64,4 +64,16 @@ int omnictl_usage_error(const char *help, const char *fmt, ...)
     ;
 
 
+/* tracking: abandoned carts and the activity records (omnictl_<verb>.c) */
+
+#include <stdint.h>
+
+
+int omnictl_abandoned(int argc, char **argv);
+int omnictl_activity(int argc, char **argv);
+
+/* "90", "30s", "30m", "24h", "7d", "2w" (omnictl_time.c) */
+int omnictl_parse_duration(const char *text, int64_t *seconds);
+
+
 #endif /* OMNICTL_H_INCLUDED */
