@@ -56,12 +56,16 @@ static ngx_int_t ngx_http_omni_with_nonces(ngx_http_request_t *r,
     ngx_str_t *s, ngx_str_t *script, ngx_str_t *style);
 static ngx_int_t ngx_http_omni_decision_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_omni_segments(ngx_http_request_t *r,
+    ngx_http_omni_decision_t *dc, omni_str_t *s);
 static ngx_int_t ngx_http_omni_rewrite_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 
-#define NGX_HTTP_OMNI_VAR_OFFER    0
-#define NGX_HTTP_OMNI_VAR_VARIANT  1
+#define NGX_HTTP_OMNI_VAR_OFFER     0
+#define NGX_HTTP_OMNI_VAR_VARIANT   1
+#define NGX_HTTP_OMNI_VAR_STAGE     2
+#define NGX_HTTP_OMNI_VAR_SEGMENTS  3
 
 
 static ngx_http_variable_t  ngx_http_omni_rewrite_vars[] = {
@@ -71,6 +75,12 @@ static ngx_http_variable_t  ngx_http_omni_rewrite_vars[] = {
 
     { ngx_string("omni_variant"), NULL, ngx_http_omni_decision_variable,
       NGX_HTTP_OMNI_VAR_VARIANT, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("omni_stage"), NULL, ngx_http_omni_decision_variable,
+      NGX_HTTP_OMNI_VAR_STAGE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("omni_segments"), NULL, ngx_http_omni_decision_variable,
+      NGX_HTTP_OMNI_VAR_SEGMENTS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("omni_rewrite"), NULL, ngx_http_omni_rewrite_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -841,21 +851,38 @@ ngx_http_omni_decision_variable(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (data == NGX_HTTP_OMNI_VAR_OFFER) {
+    switch (data) {
+
+    case NGX_HTTP_OMNI_VAR_OFFER:
         if (dc->d.offer == NULL) {
             v->not_found = 1;
             return NGX_OK;
         }
 
         s = dc->d.offer->id;
+        break;
 
-    } else {
+    case NGX_HTTP_OMNI_VAR_VARIANT:
         s = dc->d.variant_id;
 
         if (s.len == 0) {
             v->not_found = 1;
             return NGX_OK;
         }
+
+        break;
+
+    case NGX_HTTP_OMNI_VAR_STAGE:
+        s.data = omni_stage_name(dc->d.stage);
+        s.len = ngx_strlen(s.data);
+        break;
+
+    default: /* NGX_HTTP_OMNI_VAR_SEGMENTS */
+        if (ngx_http_omni_segments(r, dc, &s) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        break;
     }
 
     v->len = s.len;
@@ -865,6 +892,42 @@ ngx_http_omni_decision_variable(ngx_http_request_t *r,
     v->not_found = 0;
 
     return NGX_OK;
+}
+
+
+/* the matched segments' names, comma-separated, in file order */
+
+static ngx_int_t
+ngx_http_omni_segments(ngx_http_request_t *r, ngx_http_omni_decision_t *dc,
+    omni_str_t *s)
+{
+    int      rc;
+    char    *buf;
+    size_t   size, len;
+
+    size = 256;
+
+    for ( ;; ) {
+        buf = ngx_pnalloc(r->pool, size);
+        if (buf == NULL) {
+            return NGX_ERROR;
+        }
+
+        rc = omni_decision_segments(dc->campaigns->cs, &dc->d, buf, size,
+                                    &len);
+
+        if (rc == OMNI_OK) {
+            s->data = buf;
+            s->len = len;
+            return NGX_OK;
+        }
+
+        if (rc != OMNI_ETOOBIG || len <= size) {
+            return NGX_ERROR;
+        }
+
+        size = len;
+    }
 }
 
 
