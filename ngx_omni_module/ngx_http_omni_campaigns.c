@@ -30,6 +30,7 @@ struct ngx_http_omni_campaigns_s {
     ngx_str_t                 file;
     ngx_int_t                *vars;       /* variable indexes */
     ngx_uint_t                nvars;
+    ngx_int_t                 channel;    /* $omni_channel's index */
     omni_decide_conf_t        conf;
 };
 
@@ -55,12 +56,16 @@ static ngx_int_t ngx_http_omni_with_nonces(ngx_http_request_t *r,
     ngx_str_t *s, ngx_str_t *script, ngx_str_t *style);
 static ngx_int_t ngx_http_omni_decision_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_omni_segments(ngx_http_request_t *r,
+    ngx_http_omni_decision_t *dc, omni_str_t *s);
 static ngx_int_t ngx_http_omni_rewrite_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 
-#define NGX_HTTP_OMNI_VAR_OFFER    0
-#define NGX_HTTP_OMNI_VAR_VARIANT  1
+#define NGX_HTTP_OMNI_VAR_OFFER     0
+#define NGX_HTTP_OMNI_VAR_VARIANT   1
+#define NGX_HTTP_OMNI_VAR_STAGE     2
+#define NGX_HTTP_OMNI_VAR_SEGMENTS  3
 
 
 static ngx_http_variable_t  ngx_http_omni_rewrite_vars[] = {
@@ -70,6 +75,12 @@ static ngx_http_variable_t  ngx_http_omni_rewrite_vars[] = {
 
     { ngx_string("omni_variant"), NULL, ngx_http_omni_decision_variable,
       NGX_HTTP_OMNI_VAR_VARIANT, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("omni_stage"), NULL, ngx_http_omni_decision_variable,
+      NGX_HTTP_OMNI_VAR_STAGE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("omni_segments"), NULL, ngx_http_omni_decision_variable,
+      NGX_HTTP_OMNI_VAR_SEGMENTS, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("omni_rewrite"), NULL, ngx_http_omni_rewrite_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -339,6 +350,16 @@ ngx_http_omni_campaigns(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (cmp->vars[i] == NGX_ERROR) {
             return NGX_CONF_ERROR;
         }
+    }
+
+    /* the channel of the visit, as tracking classifies it */
+
+    ngx_str_set(&name, "omni_channel");
+
+    cmp->channel = ngx_http_get_variable_index(cf, &name);
+
+    if (cmp->channel == NGX_ERROR) {
+        return NGX_CONF_ERROR;
     }
 
     olcf->campaigns = cmp;
@@ -614,6 +635,12 @@ ngx_http_omni_decide(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
         dc->facts.utm_campaign.len = arg.len;
     }
 
+    vv = ngx_http_get_indexed_variable(r, cmp->channel);
+
+    if (vv && !vv->not_found && vv->len) {
+        dc->facts.channel = omni_channel_by_name((char *) vv->data, vv->len);
+    }
+
     if (cmp->nvars) {
         vars = ngx_pcalloc(r->pool, cmp->nvars * sizeof(omni_str_t));
         if (vars == NULL) {
@@ -824,21 +851,38 @@ ngx_http_omni_decision_variable(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (data == NGX_HTTP_OMNI_VAR_OFFER) {
+    switch (data) {
+
+    case NGX_HTTP_OMNI_VAR_OFFER:
         if (dc->d.offer == NULL) {
             v->not_found = 1;
             return NGX_OK;
         }
 
         s = dc->d.offer->id;
+        break;
 
-    } else {
+    case NGX_HTTP_OMNI_VAR_VARIANT:
         s = dc->d.variant_id;
 
         if (s.len == 0) {
             v->not_found = 1;
             return NGX_OK;
         }
+
+        break;
+
+    case NGX_HTTP_OMNI_VAR_STAGE:
+        s.data = omni_stage_name(dc->d.stage);
+        s.len = ngx_strlen(s.data);
+        break;
+
+    default: /* NGX_HTTP_OMNI_VAR_SEGMENTS */
+        if (ngx_http_omni_segments(r, dc, &s) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        break;
     }
 
     v->len = s.len;
@@ -848,6 +892,42 @@ ngx_http_omni_decision_variable(ngx_http_request_t *r,
     v->not_found = 0;
 
     return NGX_OK;
+}
+
+
+/* the matched segments' names, comma-separated, in file order */
+
+static ngx_int_t
+ngx_http_omni_segments(ngx_http_request_t *r, ngx_http_omni_decision_t *dc,
+    omni_str_t *s)
+{
+    int      rc;
+    char    *buf;
+    size_t   size, len;
+
+    size = 256;
+
+    for ( ;; ) {
+        buf = ngx_pnalloc(r->pool, size);
+        if (buf == NULL) {
+            return NGX_ERROR;
+        }
+
+        rc = omni_decision_segments(dc->campaigns->cs, &dc->d, buf, size,
+                                    &len);
+
+        if (rc == OMNI_OK) {
+            s->data = buf;
+            s->len = len;
+            return NGX_OK;
+        }
+
+        if (rc != OMNI_ETOOBIG || len <= size) {
+            return NGX_ERROR;
+        }
+
+        size = len;
+    }
 }
 
 

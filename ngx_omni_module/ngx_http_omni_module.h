@@ -51,13 +51,6 @@ typedef struct {
     ngx_flag_t                consent_gpc;
     ngx_flag_t                consent_dnt;
 
-    /* tracking (ngx_http_omni_track.c, ngx_http_omni_beacon.c) */
-    ngx_array_t              *track_rules;    /* of ngx_http_omni_rule_t */
-    ngx_flag_t                track_enable;   /* omni_track off */
-    ngx_flag_t                beacon;
-
-    /* offer clicks (ngx_http_omni_click.c): allowed redirect hosts */
-    ngx_array_t              *click_allow;    /* of ngx_str_t */
     /* response rewriting (ngx_http_omni_filter.c, _campaigns.c) */
     ngx_flag_t                rewrite;
     ngx_hash_t                types;
@@ -71,6 +64,14 @@ typedef struct {
     const omni_brand_t       *brand;
     u_char                   *brand_file;     /* where omni_brand was */
     ngx_uint_t                brand_line;
+
+    /* tracking (ngx_http_omni_track.c, ngx_http_omni_beacon.c) */
+    ngx_array_t              *track_rules;    /* of ngx_http_omni_rule_t */
+    ngx_flag_t                track_enable;   /* omni_track off */
+    ngx_flag_t                beacon;
+
+    /* offer clicks (ngx_http_omni_click.c): allowed redirect hosts */
+    ngx_array_t              *click_allow;    /* of ngx_str_t */
 
     ngx_http_omni_kpi_loc_conf_t  *kpi;     /* set by KPI directives only */
 } ngx_http_omni_loc_conf_t;

@@ -21,6 +21,7 @@ def check(path):
         os.makedirs(conf)
         os.makedirs(os.path.join(tmp, "logs"))
         os.makedirs(os.path.join(tmp, "store"))
+        os.makedirs(os.path.join(tmp, "cache"))
         shutil.copy("/etc/nginx/mime.types", conf)
 
         secret = os.path.join(conf, "omni.key")

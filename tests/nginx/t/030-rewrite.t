@@ -437,7 +437,7 @@ GET /page.html
 <p>end</p></body></html>
 
 
-=== TEST 15: the offer from a return directive and the $omni_offer variable
+=== TEST 15: the offer from a return directive; $omni_offer, $omni_stage, $omni_segments
 --- http_config
 omni_secret %%SECRET%%;
 omni_campaigns %%ROOT%%/tests/nginx/fixtures/rewrite.json;
@@ -447,6 +447,8 @@ location / {
     omni_brand off;
     default_type text/html;
     add_header X-Offer $omni_offer;
+    add_header X-Stage $omni_stage;
+    add_header X-Segments $omni_segments;
     return 200 "<body><!--omni:slot hero--></body>";
 }
 --- more_headers
@@ -456,6 +458,8 @@ Sec-GPC: 1
 GET /
 --- response_headers
 X-Offer: gold-deal
+X-Stage: awareness
+X-Segments: gold
 --- response_body chomp
 <body><!--omni:slot hero--><div class="offer">Gold deal</div></body>
 
