@@ -147,6 +147,8 @@ char *
 ngx_http_omni_rewrite_merge_conf(ngx_conf_t *cf,
     ngx_http_omni_loc_conf_t *prev, ngx_http_omni_loc_conf_t *conf)
 {
+    ngx_http_omni_main_conf_t  *omcf;
+
     ngx_conf_merge_value(conf->rewrite, prev->rewrite, 1);
     ngx_conf_merge_uint_value(conf->offer_fallback, prev->offer_fallback,
                               NGX_HTTP_OMNI_FALLBACK_BODY_START);
@@ -156,6 +158,17 @@ ngx_http_omni_rewrite_merge_conf(ngx_conf_t *cf,
     ngx_conf_merge_off_value(conf->sendfile_min, prev->sendfile_min,
                              NGX_HTTP_OMNI_SENDFILE_MIN);
     ngx_conf_merge_ptr_value(conf->campaigns, prev->campaigns, NULL);
+
+    if (conf->campaigns != NULL) {
+        /*
+         * The decision sees the same visits and abandoned carts as
+         * tracking: http-level settings, initialized before any merge.
+         */
+        omcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_omni_module);
+
+        conf->campaigns->conf.abandon_after = omcf->track.abandon_after;
+        conf->campaigns->conf.visit_timeout = omcf->track.visit_timeout;
+    }
 
     if (ngx_http_merge_types(cf, &conf->types_keys, &conf->types,
                              &prev->types_keys, &prev->types,
