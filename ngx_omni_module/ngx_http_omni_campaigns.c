@@ -759,8 +759,11 @@ ngx_http_omni_render_tags(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
     size_t     size, len;
     uint32_t   consent;
 
-    /* without consent only tags of the "necessary" category remain */
-    consent = ctx->consent ? (OMNI_CONSENT_ADS | OMNI_CONSENT_ANALYTICS) : 0;
+    /*
+     * Tags of the categories the visitor accepted; without consent (or
+     * with GPC) only those of the "necessary" category remain.
+     */
+    consent = ctx->consent ? ctx->consent_categories : 0;
 
     size = NGX_HTTP_OMNI_RENDER_SIZE;
 

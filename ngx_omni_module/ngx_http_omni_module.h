@@ -127,6 +127,7 @@ typedef struct {
     unsigned                  known:1;          /* the visitor has an id */
     unsigned                  new_visitor:1;
     unsigned                  consent:1;
+    uint32_t                  consent_categories;   /* OMNI_CONSENT_* */
     unsigned                  send_cookie:1;
     unsigned                  expire_cookie:1;
     unsigned                  cookie_sent:1;
