@@ -209,3 +209,39 @@ def test_ad_tags_only_with_ads_consent_and_never_with_gpc():
     finally:
         ngx.stop()
         ngx.cleanup(failed)
+
+
+def test_a_reload_with_a_broken_campaigns_file_keeps_the_running_one():
+    ngx = omnitest.Nginx("campaigns-reload")
+    failed = True
+    try:
+        path = os.path.join(ngx.prefix, "conf", "campaigns.json")
+        with open(CAMPAIGNS) as f:
+            good = f.read()
+        with open(path, "w") as f:
+            f.write(good)
+        ngx.write_file("index.html", PAGE)
+        ngx.write_conf("omni on; add_header X-Offer $omni_offer;\n"
+                       "add_header X-Variant $omni_variant;",
+                       "omni_secret %%SECRET%%;\nomni_campaigns " + path + ";")
+        ngx.start()
+        before = set(ngx.worker_pids())
+
+        with open(path, "w") as f:
+            f.write(good.replace('"segment": "cart_abandoners"',
+                                 '"segment": "cart_abandonners"'))
+        ngx.signal(omnitest.signal.SIGHUP)
+        time.sleep(1.0)
+
+        log = ngx.log()
+        assert re.search(r"\[emerg\].*campaigns\.json:\d+:\d+: .*"
+                         r"cart_abandonners", log), log[-2000:]
+        assert set(ngx.worker_pids()) == before, "the workers were replaced"
+        r = ngx.get("/")
+        assert r.status == 200, r
+        assert r.header("X-Offer") == "welcome" \
+            or r.header("X-Variant") == "holdout", r
+        failed = False
+    finally:
+        ngx.stop()
+        ngx.cleanup(failed)
