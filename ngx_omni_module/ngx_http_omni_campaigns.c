@@ -62,6 +62,9 @@ static ngx_int_t ngx_http_omni_rewrite_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
 
+/* segments an impression is counted for, at most */
+#define NGX_HTTP_OMNI_KPI_SEGMENTS  16
+
 #define NGX_HTTP_OMNI_VAR_OFFER     0
 #define NGX_HTTP_OMNI_VAR_VARIANT   1
 #define NGX_HTTP_OMNI_VAR_STAGE     2
@@ -554,6 +557,11 @@ ngx_http_omni_prepare(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
 
     offer = dc ? dc->d.offer : NULL;
 
+    if (offer == NULL && dc != NULL && dc->d.held != NULL) {
+        /* the control group's exposure: a page that would have had it */
+        ngx_http_omni_impression(r);
+    }
+
     if (offer == NULL
         || (content->fallback == NGX_HTTP_OMNI_FALLBACK_NONE
             && offer->slot.len == 0))
@@ -765,6 +773,16 @@ ngx_http_omni_render_tags(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
      */
     consent = ctx->consent ? ctx->consent_categories : 0;
 
+    /* tracking consumed the response's events before this runs */
+    dc->facts.event = (omni_tag_event_e) ctx->tag_event;
+    dc->facts.event_item.data = (char *) ctx->tag_item.data;
+    dc->facts.event_item.len = ctx->tag_item.len;
+    dc->facts.event_order.data = (char *) ctx->tag_order.data;
+    dc->facts.event_order.len = ctx->tag_order.len;
+    dc->facts.event_items.data = (char *) ctx->tag_items.data;
+    dc->facts.event_items.len = ctx->tag_items.len;
+    dc->facts.event_value = ctx->tag_value;
+
     size = NGX_HTTP_OMNI_RENDER_SIZE;
 
     for ( ;; ) {
@@ -967,4 +985,79 @@ ngx_http_omni_rewrite_variable(ngx_http_request_t *r,
     v->not_found = 0;
 
     return NGX_OK;
+}
+
+
+/*
+ * An offer went into the page (or, for an experiment's holdout, would
+ * have): the KPI zone counts it for the offer, the variant, the
+ * visitor's segments and channel, and the visitor's record keeps it, for
+ * frequency caps and for attributing what they buy next.
+ */
+
+void
+ngx_http_omni_impression(ngx_http_request_t *r)
+{
+    size_t                     i, n;
+    omni_str_t                 segments[NGX_HTTP_OMNI_KPI_SEGMENTS];
+    omni_event_t               ev;
+    omni_kpi_keys_t            keys;
+    const omni_offer_t        *offer;
+    ngx_http_omni_ctx_t       *ctx;
+    ngx_http_variable_value_t *vv;
+    ngx_http_omni_decision_t  *dc;
+    ngx_http_omni_campaigns_t *cmp;
+
+    ctx = ngx_http_omni_get_ctx(r);
+
+    if (ctx == NULL || ctx->decision == NULL || ctx->impression_counted) {
+        return;
+    }
+
+    ctx->impression_counted = 1;
+
+    dc = ctx->decision;
+    cmp = dc->campaigns;
+    offer = dc->d.offer ? dc->d.offer : dc->d.held;
+
+    if (offer == NULL) {
+        return;
+    }
+
+    ngx_memzero(&keys, sizeof(omni_kpi_keys_t));
+    keys.offer = offer->id;
+    keys.variant = dc->d.variant_id;
+
+    vv = ngx_http_get_indexed_variable(r->main, cmp->channel);
+
+    if (vv && !vv->not_found && vv->len) {
+        keys.channel.data = (char *) vv->data;
+        keys.channel.len = vv->len;
+    }
+
+    n = 0;
+
+    for (i = 0; i < omni_campaigns_nsegments(cmp->cs)
+                && n < NGX_HTTP_OMNI_KPI_SEGMENTS; i++)
+    {
+        if (omni_decision_in_segment(&dc->d, i)) {
+            segments[n++] = omni_campaigns_segment(cmp->cs, i);
+        }
+    }
+
+    keys.segments = segments;
+    keys.nsegments = n;
+
+    (void) ngx_http_omni_kpi_count(r, NGX_HTTP_OMNI_KPI_IMPRESSION, &keys,
+                                   0);
+
+    if (!ctx->consent || !ctx->known) {
+        return;
+    }
+
+    omni_event_init(&ev, OMNI_EVENT_IMPRESSION, (int64_t) ngx_time());
+    ev.offer = offer->id;
+    ev.variant = dc->d.variant_id;
+
+    (void) ngx_http_omni_track_push(r, ctx, &ev);
 }

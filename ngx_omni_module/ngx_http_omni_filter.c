@@ -40,7 +40,8 @@ static ngx_int_t ngx_http_omni_emit(ngx_http_request_t *r,
     ngx_http_omni_rewrite_t *rw, ngx_str_t *s, ngx_uint_t deferrable);
 static ngx_int_t ngx_http_omni_defer(ngx_http_request_t *r,
     ngx_http_omni_rewrite_t *rw);
-static void ngx_http_omni_offer_done(ngx_http_omni_rewrite_t *rw);
+static void ngx_http_omni_offer_done(ngx_http_request_t *r,
+    ngx_http_omni_rewrite_t *rw);
 static void ngx_http_omni_degrade(ngx_http_request_t *r,
     ngx_http_omni_ctx_t *ctx, ngx_http_omni_rewrite_t *rw);
 static ngx_int_t ngx_http_omni_output(ngx_http_request_t *r,
@@ -793,7 +794,7 @@ ngx_http_omni_insert(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw,
             return rc;
         }
 
-        ngx_http_omni_offer_done(rw);
+        ngx_http_omni_offer_done(r, rw);
 
         /* what waited goes on, without the offer after <body> */
         return ngx_http_omni_resolve(r, rw, 0);
@@ -802,7 +803,7 @@ ngx_http_omni_insert(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw,
     rc = ngx_http_omni_emit(r, rw, &c->offer, 1);
 
     if (rc == NGX_OK) {
-        ngx_http_omni_offer_done(rw);
+        ngx_http_omni_offer_done(r, rw);
     }
 
     return rc;
@@ -885,7 +886,7 @@ ngx_http_omni_resolve(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw,
             return rc;
         }
 
-        ngx_http_omni_offer_done(rw);
+        ngx_http_omni_offer_done(r, rw);
     }
 
     if (rw->deferred) {
@@ -945,7 +946,7 @@ ngx_http_omni_end_of_buf(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
             return rc;
         }
 
-        ngx_http_omni_offer_done(rw);
+        ngx_http_omni_offer_done(r, rw);
     }
 
     if (rw->last_link == NULL) {
@@ -1097,10 +1098,13 @@ ngx_http_omni_wanted(ngx_http_omni_rewrite_t *rw)
 
 
 static void
-ngx_http_omni_offer_done(ngx_http_omni_rewrite_t *rw)
+ngx_http_omni_offer_done(ngx_http_request_t *r, ngx_http_omni_rewrite_t *rw)
 {
     rw->offer_done = 1;
     omni_html_want(&rw->scan, ngx_http_omni_wanted(rw));
+
+    /* the visitor saw it: count it now, not when it was decided */
+    ngx_http_omni_impression(r);
 }
 
 

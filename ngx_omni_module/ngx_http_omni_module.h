@@ -128,6 +128,14 @@ typedef struct {
     unsigned                  new_visitor:1;
     unsigned                  consent:1;
     uint32_t                  consent_categories;   /* OMNI_CONSENT_* */
+    unsigned                  impression_counted:1;
+
+    /* this request's view, cart or purchase, for the tag snippets */
+    ngx_uint_t                tag_event;      /* omni_tag_event_e */
+    ngx_str_t                 tag_item;
+    ngx_str_t                 tag_order;
+    ngx_str_t                 tag_items;      /* comma-separated */
+    int64_t                   tag_value;      /* cents */
     unsigned                  send_cookie:1;
     unsigned                  expire_cookie:1;
     unsigned                  cookie_sent:1;
@@ -216,8 +224,14 @@ ngx_int_t ngx_http_omni_abandoned_variable(ngx_http_request_t *r,
 
 void ngx_http_omni_track_count(ngx_http_request_t *r,
     ngx_http_omni_ctx_t *ctx, const omni_event_t *ev);
+void ngx_http_omni_track_tag_event(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx, const omni_event_t *ev);
 ngx_int_t ngx_http_omni_flush_init_process(ngx_cycle_t *cycle);
 void ngx_http_omni_flush_exit_process(ngx_cycle_t *cycle);
+
+
+/* an offer shown, or held out (ngx_http_omni_campaigns.c) */
+void ngx_http_omni_impression(ngx_http_request_t *r);
 
 
 /* offer clicks (ngx_http_omni_click.c) */

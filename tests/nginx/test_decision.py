@@ -245,3 +245,71 @@ def test_a_reload_with_a_broken_campaigns_file_keeps_the_running_one():
     finally:
         ngx.stop()
         ngx.cleanup(failed)
+
+
+def test_status_counts_exactly_the_impressions_served():
+    import json
+    ngx = shop(consent="omni_zone kpi 1m;\n")
+    failed = True
+    try:
+        ngx.write_conf(CONFIG + "location = /status { omni off; omni_status; }",
+                       HTTP + "omni_zone kpi 1m;\n")
+        ngx.reload()
+        served = collections.Counter()
+        for _ in range(60):
+            r = Visitor(ngx).get("/")
+            served[(r.header("X-Offer") or "welcome",
+                     r.header("X-Variant") or "")] += 1
+            if r.header("X-Variant") != "holdout":
+                assert '<div class="omni-offer">' in r.text(), r
+
+        s = json.loads(ngx.get("/status").text())
+        counted = collections.Counter()
+        for row in s["variants"]:
+            counted[(row["offer"], row["variant"])] = row["impressions"]
+        assert counted == served, (counted, served)
+
+        welcome = [o for o in s["offers"] if o["offer"] == "welcome"][0]
+        shown = sum(n for (o, v), n in served.items() if v != "holdout")
+        assert welcome["impressions"] == shown, (welcome, served)
+        failed = False
+    finally:
+        ngx.stop()
+        ngx.cleanup(failed)
+
+
+def test_tag_snippets_carry_the_request_event():
+    ngx = omnitest.Nginx("tag-events")
+    failed = True
+    try:
+        for name in ("p/SKU-7.html", "cart.html", "order.html"):
+            ngx.write_file(name, PAGE)
+        ngx.write_file("cart.html.headers",
+                       "X-Omni-Event: cart; item=SKU-9; qty=2; price=19.90\n")
+        ngx.write_file("order.html.headers",
+                       "X-Omni-Event: purchase; order=O-7; value=139.80; "
+                       "items=SKU-7,SKU-9\n")
+        up = omnitest.Upstream(ngx.vars["HTML"])
+        ngx.upstreams.append(up)
+        ngx.vars["UPSTREAM_PORT"] = str(up.port)
+        ngx.write_conf(CONFIG + "omni_track view ^/p/([A-Za-z0-9-]+)\\.html$"
+                       " item=$1;",
+                       "omni_secret %%SECRET%%;\nomni_store %%DATA%%/store;\n"
+                       "omni_campaigns " + CAMPAIGNS + ";")
+        ngx.start()
+
+        v = Visitor(ngx)
+        v.get("/p/SKU-7.html")          # the first request mints the id
+        t = v.get("/p/SKU-7.html").text()
+        assert "adq.push(['track','ViewContent',{content_ids:['SKU-7']}]);" \
+            in t, t
+        t = v.get("/cart.html").text()
+        assert ("adq.push(['track','AddToCart',{content_ids:['SKU-9'],"
+                "value:39.80}]);") in t, t
+        assert "ViewContent" not in t, t
+        t = v.get("/order.html").text()
+        assert "adq.push(['track','Purchase',{value:139.80}]);" in t, t
+        failed = False
+    finally:
+        ngx.stop()
+        ngx.cleanup(failed)
