@@ -177,6 +177,18 @@ clean:
 	rm -rf $(BUILD)
 
 
+# The HTML scanner's microbenchmark (ns per page; see bench/bench_html.c).
+
+$(BUILD)/bench/bench_html: bench/bench_html.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) -o $@
+
+bench-html: $(BUILD)/bench/bench_html
+	$(BUILD)/bench/bench_html $(BENCH_PAGE)
+
+.PHONY: bench-html
+
+
 # The decision engine alone: p50/p99 per decision over 50 segments and 200
 # offers, offer and tag rendering, and heap allocations per call (must be
 # 0; the benchmark fails otherwise).
@@ -308,3 +320,23 @@ e2e-san: module-san $(OMNICTL) $(BUILD)/kpi-seed $(BUILD)/lmdb-hold
 
 valgrind: all
 	./tests/valgrind/run.sh --module $(MODULE) --omnictl $(OMNICTL)
+
+
+# Microbenchmarks of the core (ns/op), run before the wrk comparison.
+
+BENCH_MICRO      = $(BUILD)/bench/bench_cookie
+BENCH_MICRO_CPU ?= 1
+BENCH_MICRO_ARGS ?= -q
+
+.PHONY: bench-micro
+
+$(BUILD)/bench/bench_cookie: bench/bench_cookie.c $(LIBOMNI) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
+
+bench-micro: $(BENCH_MICRO)
+	@taskset -c $(BENCH_MICRO_CPU) $(BENCH_MICRO) $(BENCH_MICRO_ARGS) \
+	    > $(BUILD)/bench/micro.txt; rc=$$?; \
+	    cat $(BUILD)/bench/micro.txt; exit $$rc
+
+bench: bench-micro

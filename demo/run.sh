@@ -8,10 +8,11 @@ set -eu
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-RUN=$ROOT/demo/run
+RUN=${DEMO_RUN:-$ROOT/demo/run}
 BUILD=$ROOT/build
 PORT=${DEMO_PORT:-8080}
 SHOP_PORT=${DEMO_SHOP_PORT:-8081}
+ABANDON=${DEMO_ABANDON_AFTER:-30s}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 
 stop() {
@@ -71,6 +72,7 @@ fi
 
 sed -e "s|@RUN@|$RUN|g" -e "s|@BUILD@|$BUILD|g" -e "s|@ROOT@|$ROOT|g" \
     -e "s|@PORT@|$PORT|g" -e "s|@SHOP_PORT@|$SHOP_PORT|g" \
+    -e "s|@ABANDON@|$ABANDON|g" \
     "$ROOT/demo/nginx.conf.in" > "$RUN/nginx.conf"
 
 nohup python3 "$ROOT/demo/shop.py" "$SHOP_PORT" > "$RUN/shop.log" 2>&1 &
@@ -91,7 +93,7 @@ cat <<MSG
   1. A new visitor:            $U/
      the welcome offer, in variant a or b (or none: the 10% holdout)
   2. A product, then the cart: $U/p/SKU-7   ->  "Add to cart"
-  3. Leave for 30 seconds (omni_abandon_after 30s), then come back to $U/
+  3. Leave for $ABANDON (omni_abandon_after $ABANDON), then come back to $U/
      the reminder: "your cart (119.90) is still here", with COMEBACK10
      and email/SMS tools see you:  build/omnictl abandoned --store $RUN/store
   4. Arrive from a newsletter: $U/?utm_source=news&utm_medium=email

@@ -319,6 +319,7 @@ main { max-width: 1080px; margin: 0 auto; padding: 2rem; }
 .card { border: 1px solid #e6e8ef; border-radius: 14px; padding: 1rem;
         color: inherit; transition: box-shadow .2s; }
 .card:hover { box-shadow: 0 6px 18px rgba(0,0,0,.08); }
+.pic { width: 100%; height: auto; display: block; }
 .card h3 { margin: .6rem 0 .2rem; font-size: 1rem; }
 .price { color: var(--omni-primary); font-weight: 700; margin: 0; }
 .price.big { font-size: 1.6rem; }

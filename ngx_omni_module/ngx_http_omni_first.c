@@ -20,13 +20,71 @@
 #include "ngx_http_omni_module.h"
 
 #include <omni/first.h>
+#include <omni/flush.h>
 
 
 #define NGX_HTTP_OMNI_FIRST_SUFFIX  "_first"
 
 
+static ngx_int_t ngx_http_omni_first_header_filter(ngx_http_request_t *r);
+static void ngx_http_omni_first_cookie(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx);
 static ngx_int_t ngx_http_omni_first_get(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *value);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+
+/*
+ * A header filter of its own, installed before the module's main one so
+ * that it runs after it: the cookie goes out once the response's events
+ * are known (the page view, the upstream's headers, an experiment's
+ * holdout), after the visitor cookie, and before the header is sent.
+ */
+
+ngx_int_t
+ngx_http_omni_first_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_omni_first_header_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_omni_first_header_filter(ngx_http_request_t *r)
+{
+    omni_event_t               ev;
+    ngx_http_omni_ctx_t       *ctx;
+    ngx_http_omni_loc_conf_t  *olcf;
+
+    if (r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_omni_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_omni_module);
+
+    if (!olcf->enable || ctx == NULL || !ctx->identified) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    /*
+     * The offer reaches the page after the header; for a new visitor it
+     * is recorded as shown when the page is set to show it.
+     */
+    if (ctx->new_visitor && ctx->consent
+        && ngx_http_omni_impression_ahead(r, &ev) == NGX_OK)
+    {
+        (void) ngx_http_omni_track_push(r, ctx, &ev);
+    }
+
+    ngx_http_omni_first_cookie(r, ctx);
+
+    return ngx_http_next_header_filter(r);
+}
 
 
 /*
@@ -148,12 +206,13 @@ ngx_http_omni_first_carry(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
 
 
 /*
- * A returning visitor: the events their first response carried are
- * queued, once per request, before anything of this request.
+ * The cookie a returning visitor brought back, verified once per request:
+ * NULL when there is none, or none usable.  Whatever it holds, it has done
+ * its job and is deleted with this response.
  */
 
-void
-ngx_http_omni_first_commit(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
+static omni_first_t *
+ngx_http_omni_first_open(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
 {
     int                        rc;
     ngx_str_t                  value;
@@ -161,28 +220,27 @@ ngx_http_omni_first_commit(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
     ngx_http_omni_loc_conf_t  *olcf;
 
     if (ctx->first_checked) {
-        return;
+        return ctx->first_in;
     }
 
     ctx->first_checked = 1;
 
     if (!ctx->known || ctx->new_visitor || !ctx->consent) {
-        return;
+        return NULL;
     }
 
     r = r->main;
     olcf = ngx_http_get_module_loc_conf(r, ngx_http_omni_module);
 
     if (ngx_http_omni_first_get(r, &olcf->first_name, &value) != NGX_OK) {
-        return;
+        return NULL;
     }
 
-    /* whatever it holds, it has done its job */
     ctx->first_expire = 1;
 
     set = ngx_palloc(r->pool, sizeof(omni_first_t));
     if (set == NULL) {
-        return;
+        return NULL;
     }
 
     rc = omni_first_open(olcf->signer, &ctx->id, (char *) value.data,
@@ -194,20 +252,89 @@ ngx_http_omni_first_commit(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
                       "omni: client sent an unusable first-response cookie "
                       "(%s), ignored",
                       rc == OMNI_ENOTFOUND ? "expired" : omni_strerror(rc));
-        return;
+        return NULL;
     }
 
-    (void) ngx_http_omni_track_push_first(r, ctx, set);
+    ctx->first_in = set;
+
+    return set;
 }
 
 
 /*
- * Called once per response, from the header filter: a new visitor's
- * events go out in the cookie; a cookie that came back (or one of a
- * visitor who withdrew consent) is deleted.
+ * A returning visitor: the events their first response carried are
+ * queued, once per request, before anything of this request.
  */
 
 void
+ngx_http_omni_first_commit(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
+{
+    omni_first_t  *set;
+
+    if (ctx->first_committed) {
+        return;
+    }
+
+    ctx->first_committed = 1;
+
+    set = ngx_http_omni_first_open(r, ctx);
+
+    if (set != NULL) {
+        (void) ngx_http_omni_track_push_first(r, ctx, set);
+    }
+}
+
+
+/*
+ * The store has no record yet for a visitor who came back with their
+ * first response's events: the request sees those, as the store will
+ * once they are flushed, so that the visitor's second page already knows
+ * the first (a second visit, the campaign that brought them).
+ */
+
+ngx_int_t
+ngx_http_omni_first_activity(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
+    omni_activity_t *a)
+{
+    size_t                      pos, n;
+    omni_event_t                ev;
+    omni_first_t               *set;
+    omni_flush_conf_t           conf;
+    ngx_http_omni_main_conf_t  *omcf;
+
+    set = ngx_http_omni_first_open(r, ctx);
+
+    if (set == NULL) {
+        return NGX_DECLINED;
+    }
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_omni_module);
+
+    conf.visit_timeout = omcf->track.visit_timeout;
+    conf.abandon_after = omcf->track.abandon_after;
+
+    omni_activity_init(a);
+
+    n = 0;
+    pos = 0;
+
+    while (omni_first_next(set, &pos, &ev) == OMNI_OK) {
+        if (omni_flush_event(a, &ev, &conf) == OMNI_OK) {
+            n++;
+        }
+    }
+
+    return n ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * Once per response: a new visitor's events go out in the cookie; a
+ * cookie that came back (or one of a visitor who withdrew consent) is
+ * deleted.
+ */
+
+static void
 ngx_http_omni_first_cookie(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
 {
     u_char                    *p;

@@ -315,6 +315,9 @@ ngx_http_omni_track_push(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
     ngx_http_omni_flusher_t    *f;
     ngx_http_omni_main_conf_t  *omcf;
 
+    /* the page's tags report the event whether or not it can be stored */
+    ngx_http_omni_track_tag_event(r, ctx, ev);
+
     omcf = ngx_http_get_module_main_conf(r, ngx_http_omni_module);
     f = omcf->track.flusher;
 
@@ -422,10 +425,6 @@ ngx_http_omni_track_push_first(ngx_http_request_t *r,
 
         if (rc == OMNI_OK) {
             queued++;
-
-            if ((time_t) ev.at > ctx->first_last) {
-                ctx->first_last = (time_t) ev.at;
-            }
         }
     }
 

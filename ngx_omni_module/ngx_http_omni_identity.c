@@ -11,15 +11,14 @@
 
 static void ngx_http_omni_ctx_cleanup(void *data);
 static ngx_uint_t ngx_http_omni_has_consent(ngx_http_request_t *r,
-    ngx_http_omni_loc_conf_t *olcf);
+    ngx_http_omni_loc_conf_t *olcf, uint32_t *categories);
+static uint32_t ngx_http_omni_consent_categories(ngx_str_t *value);
 static ngx_int_t ngx_http_omni_header_is_one(ngx_http_request_t *r,
     ngx_str_t *name);
 static ngx_int_t ngx_http_omni_get_cookie(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *value);
 static ngx_int_t ngx_http_omni_word_in_list(ngx_str_t *list,
     ngx_str_t *word);
-static ngx_int_t ngx_http_omni_visitor_cookie(ngx_http_request_t *r,
-    ngx_http_omni_ctx_t *ctx);
 
 
 static ngx_str_t  ngx_http_omni_sec_gpc = ngx_string("Sec-GPC");
@@ -98,7 +97,7 @@ ngx_http_omni_identify(ngx_http_request_t *r)
 
     rc = ngx_http_omni_get_cookie(r, &olcf->cookie_name, &cookie);
 
-    if (!ngx_http_omni_has_consent(r, olcf)) {
+    if (!ngx_http_omni_has_consent(r, olcf, &ctx->consent_categories)) {
         /* the visitor stays anonymous; a cookie from before goes away */
         ctx->expire_cookie = (rc == NGX_OK);
         return ctx;
@@ -137,11 +136,20 @@ ngx_http_omni_identify(ngx_http_request_t *r)
 }
 
 
+/*
+ * Whether the visitor may be tracked, and for which tag categories
+ * (OMNI_CONSENT_ADS, OMNI_CONSENT_ANALYTICS): all of them when consent
+ * is implied or given by the cookie's mere presence, else those the
+ * consent cookie lists.  GPC and DNT withdraw everything.
+ */
+
 static ngx_uint_t
 ngx_http_omni_has_consent(ngx_http_request_t *r,
-    ngx_http_omni_loc_conf_t *olcf)
+    ngx_http_omni_loc_conf_t *olcf, uint32_t *categories)
 {
     ngx_str_t  value;
+
+    *categories = 0;
 
     if (olcf->consent_gpc
         && ngx_http_omni_header_is_one(r, &ngx_http_omni_sec_gpc))
@@ -156,6 +164,7 @@ ngx_http_omni_has_consent(ngx_http_request_t *r,
     }
 
     if (!olcf->consent_required) {
+        *categories = OMNI_CONSENT_ADS | OMNI_CONSENT_ANALYTICS;
         return 1;
     }
 
@@ -166,10 +175,55 @@ ngx_http_omni_has_consent(ngx_http_request_t *r,
     }
 
     if (olcf->consent_value.len == 0) {
+        *categories = OMNI_CONSENT_ADS | OMNI_CONSENT_ANALYTICS;
         return 1;
     }
 
-    return ngx_http_omni_word_in_list(&value, &olcf->consent_value) == NGX_OK;
+    if (ngx_http_omni_word_in_list(&value, &olcf->consent_value) != NGX_OK) {
+        return 0;
+    }
+
+    *categories = ngx_http_omni_consent_categories(&value);
+
+    return 1;
+}
+
+
+/* the words consent banners use for the two categories tags can need */
+
+static uint32_t
+ngx_http_omni_consent_categories(ngx_str_t *value)
+{
+    uint32_t     categories;
+    ngx_uint_t   i;
+
+    static ngx_str_t  ads[] = {
+        ngx_string("ads"), ngx_string("advertising"),
+        ngx_string("marketing"), ngx_string("targeting")
+    };
+
+    static ngx_str_t  analytics[] = {
+        ngx_string("analytics"), ngx_string("statistics"),
+        ngx_string("performance")
+    };
+
+    categories = 0;
+
+    for (i = 0; i < sizeof(ads) / sizeof(ngx_str_t); i++) {
+        if (ngx_http_omni_word_in_list(value, &ads[i]) == NGX_OK) {
+            categories |= OMNI_CONSENT_ADS;
+            break;
+        }
+    }
+
+    for (i = 0; i < sizeof(analytics) / sizeof(ngx_str_t); i++) {
+        if (ngx_http_omni_word_in_list(value, &analytics[i]) == NGX_OK) {
+            categories |= OMNI_CONSENT_ANALYTICS;
+            break;
+        }
+    }
+
+    return categories;
 }
 
 
@@ -278,26 +332,8 @@ ngx_http_omni_word_in_list(ngx_str_t *list, ngx_str_t *word)
 }
 
 
-/*
- * The visitor cookie, then the first-response cookie (ngx_http_omni_first.c),
- * in that order: a client that keeps one cookie only keeps the id.
- */
-
 ngx_int_t
 ngx_http_omni_send_cookie(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_omni_visitor_cookie(r, ctx);
-
-    ngx_http_omni_first_cookie(r, ctx);
-
-    return rc;
-}
-
-
-static ngx_int_t
-ngx_http_omni_visitor_cookie(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
 {
     u_char                    *p;
     size_t                     len;

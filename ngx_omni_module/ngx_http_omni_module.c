@@ -32,6 +32,14 @@ static ngx_int_t ngx_http_omni_valid_token(ngx_str_t *s);
 static void ngx_http_omni_exit_process(ngx_cycle_t *cycle);
 
 
+static ngx_conf_enum_t  ngx_http_omni_offer_fallbacks[] = {
+    { ngx_string("body_start"), NGX_HTTP_OMNI_FALLBACK_BODY_START },
+    { ngx_string("body_end"), NGX_HTTP_OMNI_FALLBACK_BODY_END },
+    { ngx_string("none"), NGX_HTTP_OMNI_FALLBACK_NONE },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_omni_commands[] = {
 
     { ngx_string("omni"),
@@ -58,6 +66,55 @@ static ngx_command_t  ngx_http_omni_commands[] = {
     { ngx_string("omni_consent"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_omni_consent,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_rewrite"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_omni_loc_conf_t, rewrite),
+      NULL },
+
+    { ngx_string("omni_types"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_types_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_omni_loc_conf_t, types_keys),
+      &ngx_http_html_default_types[0] },
+
+    { ngx_string("omni_offer_fallback"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_omni_loc_conf_t, offer_fallback),
+      &ngx_http_omni_offer_fallbacks },
+
+    { ngx_string("omni_slot_lookahead"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_omni_loc_conf_t, lookahead),
+      NULL },
+
+    { ngx_string("omni_gunzip"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_omni_loc_conf_t, gunzip),
+      NULL },
+
+    { ngx_string("omni_sendfile_min_length"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_omni_sendfile_min,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_omni_loc_conf_t, sendfile_min),
+      NULL },
+
+    { ngx_string("omni_campaigns"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_omni_campaigns,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -93,6 +150,13 @@ static ngx_command_t  ngx_http_omni_commands[] = {
     { ngx_string("omni_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_omni_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("omni_brand"),
+      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_omni_brand,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -308,6 +372,8 @@ ngx_http_omni_create_loc_conf(ngx_conf_t *cf)
 
     ngx_http_omni_track_create_loc_conf(conf);
 
+    ngx_http_omni_rewrite_create_conf(conf);
+
     return conf;
 }
 
@@ -375,14 +441,22 @@ ngx_http_omni_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    return ngx_http_omni_track_merge_loc_conf(cf, prev, conf);
+    if (ngx_http_omni_track_merge_loc_conf(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_omni_rewrite_merge_conf(cf, prev, conf);
 }
 
 
 static ngx_int_t
 ngx_http_omni_preconfiguration(ngx_conf_t *cf)
 {
-    return ngx_http_omni_add_variables(cf);
+    if (ngx_http_omni_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_omni_rewrite_add_variables(cf);
 }
 
 
@@ -390,6 +464,11 @@ static ngx_int_t
 ngx_http_omni_init(ngx_conf_t *cf)
 {
     if (ngx_http_omni_kpi_postconfiguration(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* installed first, so that it runs after the filter below */
+    if (ngx_http_omni_first_filter_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -14,6 +14,7 @@
 
 #include <omni/omni.h>
 #include <omni/cookie.h>
+#include <omni/campaigns.h>
 #include <omni/store.h>
 #include <omni/event.h>
 #include <omni/channel.h>
@@ -24,6 +25,15 @@
 #define NGX_HTTP_OMNI_SAMESITE_LAX     0
 #define NGX_HTTP_OMNI_SAMESITE_STRICT  1
 #define NGX_HTTP_OMNI_SAMESITE_NONE    2
+
+#define NGX_HTTP_OMNI_FALLBACK_BODY_START  0
+#define NGX_HTTP_OMNI_FALLBACK_BODY_END    1
+#define NGX_HTTP_OMNI_FALLBACK_NONE        2
+
+
+typedef struct ngx_http_omni_campaigns_s  ngx_http_omni_campaigns_t;
+typedef struct ngx_http_omni_rewrite_s    ngx_http_omni_rewrite_t;
+typedef struct ngx_http_omni_decision_s   ngx_http_omni_decision_t;
 
 
 typedef struct {
@@ -40,6 +50,20 @@ typedef struct {
     ngx_str_t                 consent_value;
     ngx_flag_t                consent_gpc;
     ngx_flag_t                consent_dnt;
+
+    /* response rewriting (ngx_http_omni_filter.c, _campaigns.c) */
+    ngx_flag_t                rewrite;
+    ngx_hash_t                types;
+    ngx_array_t              *types_keys;
+    ngx_uint_t                offer_fallback;
+    ngx_flag_t                gunzip;
+    size_t                    lookahead;
+    off_t                     sendfile_min;   /* files split at anchors */
+    ngx_http_omni_campaigns_t *campaigns;
+    ngx_str_t                 brand_name;
+    const omni_brand_t       *brand;
+    u_char                   *brand_file;     /* where omni_brand was */
+    ngx_uint_t                brand_line;
 
     /* tracking (ngx_http_omni_track.c, ngx_http_omni_beacon.c) */
     ngx_array_t              *track_rules;    /* of ngx_http_omni_rule_t */
@@ -108,9 +132,22 @@ typedef struct {
     unsigned                  known:1;          /* the visitor has an id */
     unsigned                  new_visitor:1;
     unsigned                  consent:1;
+    uint32_t                  consent_categories;   /* OMNI_CONSENT_* */
+    unsigned                  impression_counted:1;
+
+    /* this request's view, cart or purchase, for the tag snippets */
+    ngx_uint_t                tag_event;      /* omni_tag_event_e */
+    ngx_str_t                 tag_item;
+    ngx_str_t                 tag_order;
+    ngx_str_t                 tag_items;      /* comma-separated */
+    int64_t                   tag_value;      /* cents */
     unsigned                  send_cookie:1;
     unsigned                  expire_cookie:1;
     unsigned                  cookie_sent:1;
+
+    ngx_http_omni_rewrite_t  *rewrite;        /* this response's rewriter */
+    ngx_http_omni_decision_t *decision;       /* made once, when needed */
+    ngx_uint_t                rewrite_status; /* for $omni_rewrite */
 
     /* the store lookup (ngx_http_omni_lookup): NULL when there is none */
     omni_profile_t           *profile;
@@ -126,8 +163,9 @@ typedef struct {
      * (first_checked) and, when it came, deleted (first_expire).
      */
     struct omni_first_s      *first;
-    time_t                    first_last;     /* its last event, if queued */
+    struct omni_first_s      *first_in;       /* the one that came back */
     unsigned                  first_checked:1;
+    unsigned                  first_committed:1;
     unsigned                  first_expire:1;
     unsigned                  first_sent:1;
 } ngx_http_omni_ctx_t;
@@ -143,6 +181,16 @@ ngx_table_elt_t *ngx_http_omni_find_header(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_omni_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_omni_filter_init(ngx_conf_t *cf);
+
+void ngx_http_omni_rewrite_create_conf(ngx_http_omni_loc_conf_t *conf);
+char *ngx_http_omni_rewrite_merge_conf(ngx_conf_t *cf,
+    ngx_http_omni_loc_conf_t *prev, ngx_http_omni_loc_conf_t *conf);
+ngx_int_t ngx_http_omni_rewrite_add_variables(ngx_conf_t *cf);
+char *ngx_http_omni_campaigns(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_omni_brand(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_omni_sendfile_min(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 /* the profile store (ngx_http_omni_store.c) */
@@ -193,6 +241,8 @@ ngx_int_t ngx_http_omni_abandoned_variable(ngx_http_request_t *r,
 
 void ngx_http_omni_track_count(ngx_http_request_t *r,
     ngx_http_omni_ctx_t *ctx, const omni_event_t *ev);
+void ngx_http_omni_track_tag_event(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx, const omni_event_t *ev);
 ngx_int_t ngx_http_omni_flush_init_process(ngx_cycle_t *cycle);
 void ngx_http_omni_flush_exit_process(ngx_cycle_t *cycle);
 
@@ -205,10 +255,17 @@ ngx_int_t ngx_http_omni_first_carry(ngx_http_request_t *r,
     ngx_http_omni_ctx_t *ctx, omni_event_t *ev);
 void ngx_http_omni_first_commit(ngx_http_request_t *r,
     ngx_http_omni_ctx_t *ctx);
-void ngx_http_omni_first_cookie(ngx_http_request_t *r,
-    ngx_http_omni_ctx_t *ctx);
+ngx_int_t ngx_http_omni_first_activity(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx, omni_activity_t *a);
+ngx_int_t ngx_http_omni_first_filter_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_omni_track_push_first(ngx_http_request_t *r,
     ngx_http_omni_ctx_t *ctx, struct omni_first_s *set);
+
+
+/* an offer shown, or held out (ngx_http_omni_campaigns.c) */
+void ngx_http_omni_impression(ngx_http_request_t *r);
+ngx_int_t ngx_http_omni_impression_ahead(ngx_http_request_t *r,
+    omni_event_t *ev);
 
 
 /* offer clicks (ngx_http_omni_click.c) */

@@ -1066,15 +1066,7 @@ ngx_http_omni_track_count(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
                                            &keys, 0);
         }
 
-        /*
-         * No record: a new visitor's first page starts a visit; so does
-         * the page of a visitor whose first response, just queued, is
-         * older than a visit.
-         */
         if (a == NULL ? !ctx->new_visitor
-                        && (ctx->first_last == 0
-                            || now - ctx->first_last
-                               < omcf->track.visit_timeout)
                       : now - a->last_seen < omcf->track.visit_timeout)
         {
             return;
@@ -1108,4 +1100,77 @@ ngx_http_omni_track_count(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
     }
 
     (void) ngx_http_omni_kpi_count(r, event, &keys, 0);
+}
+
+
+/*
+ * The first view, cart or purchase of the request is what the page's tag
+ * snippets report ({{item}}, {{value}}, {{order}}, {{items}}): copied,
+ * because the event's strings belong to a header or a beacon body.
+ */
+
+void
+ngx_http_omni_track_tag_event(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
+    const omni_event_t *ev)
+{
+    u_char      *p;
+    size_t       i, len;
+    ngx_uint_t   type;
+
+    if (ctx->tag_event != OMNI_TAG_NONE) {
+        return;
+    }
+
+    switch (ev->type) {
+
+    case OMNI_EVENT_VIEW:
+        type = OMNI_TAG_VIEW;
+        ctx->tag_value = ev->price;
+        break;
+
+    case OMNI_EVENT_CART:
+        type = OMNI_TAG_CART;
+        ctx->tag_value = ev->price * (int64_t) ev->qty;
+        break;
+
+    case OMNI_EVENT_PURCHASE:
+        type = OMNI_TAG_PURCHASE;
+        ctx->tag_value = ev->value;
+        break;
+
+    default:
+        return;
+    }
+
+    len = ev->item.len + ev->order.len;
+
+    for (i = 0; i < ev->nitems; i++) {
+        len += ev->items[i].len + 1;
+    }
+
+    p = ngx_pnalloc(r->main->pool, len ? len : 1);
+    if (p == NULL) {
+        return;
+    }
+
+    ctx->tag_item.data = p;
+    ctx->tag_item.len = ev->item.len;
+    p = ngx_cpymem(p, ev->item.data, ev->item.len);
+
+    ctx->tag_order.data = p;
+    ctx->tag_order.len = ev->order.len;
+    p = ngx_cpymem(p, ev->order.data, ev->order.len);
+
+    ctx->tag_items.data = p;
+
+    for (i = 0; i < ev->nitems; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, ev->items[i].data, ev->items[i].len);
+    }
+
+    ctx->tag_items.len = p - ctx->tag_items.data;
+    ctx->tag_event = type;
 }

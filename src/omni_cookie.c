@@ -4,11 +4,18 @@
  * The HMAC key schedule (the SHA-256 states after the inner and the outer
  * padded key block) is computed once per secret, so a verification costs
  * two compression rounds and no allocation.
+ *
+ * New ids come from a small per-thread pool of CSPRNG output: one
+ * RAND_bytes() call costs about the same for 16 bytes as for a kilobyte
+ * (the DRBG rekeys and looks its parameters up on every call), so drawing
+ * 64 ids at once makes a new visitor about 0.6 us cheaper.  A forked child
+ * must never hand out its parent's bytes: a fork handler empties the pool.
  */
 
 /* SHA256_Init() and friends are the only allocation-free SHA-256 API */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +31,7 @@
                                   + OMNI_ID_TEXT_LEN)
 #define OMNI_COOKIE_MAX_SEEN     256
 #define OMNI_HMAC_BLOCK          64
+#define OMNI_ID_POOL_SIZE        (64 * OMNI_ID_SIZE)
 
 
 struct omni_signer_s {
@@ -32,8 +40,22 @@ struct omni_signer_s {
 };
 
 
+/* the unused bytes are the last "avail" of the pool; zero: empty */
+typedef struct {
+    size_t   avail;
+    uint8_t  bytes[OMNI_ID_POOL_SIZE];
+} omni_id_pool_t;
+
+
 static void omni_hmac(const omni_signer_t *signer, const void *msg,
     size_t len, uint8_t mac[SHA256_DIGEST_LENGTH]);
+static void omni_id_pool_init(void);
+static void omni_id_pool_forked(void);
+
+
+static __thread omni_id_pool_t  omni_id_pool;
+static pthread_once_t           omni_id_pool_once = PTHREAD_ONCE_INIT;
+static int                      omni_id_pool_atfork = -1;
 
 
 omni_signer_t *
@@ -110,12 +132,53 @@ omni_hmac(const omni_signer_t *signer, const void *msg, size_t len,
 }
 
 
+static void
+omni_id_pool_init(void)
+{
+    omni_id_pool_atfork = pthread_atfork(NULL, NULL, omni_id_pool_forked);
+}
+
+
+static void
+omni_id_pool_forked(void)
+{
+    /* runs in the child, in the thread that forked: the only one left */
+    OPENSSL_cleanse(&omni_id_pool, sizeof(omni_id_pool_t));
+}
+
+
 int
 omni_id_generate(omni_id_t *id)
 {
-    if (RAND_bytes(id->bytes, OMNI_ID_SIZE) != 1) {
-        return OMNI_ERROR;
+    uint8_t         *p;
+    omni_id_pool_t  *pool;
+
+    pool = &omni_id_pool;
+
+    if (pool->avail == 0) {
+
+        if (pthread_once(&omni_id_pool_once, omni_id_pool_init) != 0
+            || omni_id_pool_atfork != 0)
+        {
+            /* without a fork handler a pool could be shared: no pool */
+            return RAND_bytes(id->bytes, OMNI_ID_SIZE) == 1 ? OMNI_OK
+                                                             : OMNI_ERROR;
+        }
+
+        if (RAND_bytes(pool->bytes, OMNI_ID_POOL_SIZE) != 1) {
+            return OMNI_ERROR;
+        }
+
+        pool->avail = OMNI_ID_POOL_SIZE;
     }
+
+    /* bytes handed out are wiped: the pool only ever holds future ids */
+    p = pool->bytes + OMNI_ID_POOL_SIZE - pool->avail;
+
+    memcpy(id->bytes, p, OMNI_ID_SIZE);
+    OPENSSL_cleanse(p, OMNI_ID_SIZE);
+
+    pool->avail -= OMNI_ID_SIZE;
 
     return OMNI_OK;
 }

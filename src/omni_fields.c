@@ -389,7 +389,7 @@ omni_view_init(omni_view_t *v, const omni_campaigns_t *cs,
 
     v->visits = a->visits;
 
-    if (a->last_seen == 0 || f->now - a->last_seen > timeout
+    if (a->last_seen == 0 || f->now - a->last_seen >= timeout
         || v->visits == 0)
     {
         v->visits++;
