@@ -1153,13 +1153,21 @@ ngx_http_omni_track_tag_event(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
         return;
     }
 
+    /* an absent string has no data at all: memcpy() must not see it */
+
     ctx->tag_item.data = p;
     ctx->tag_item.len = ev->item.len;
-    p = ngx_cpymem(p, ev->item.data, ev->item.len);
+
+    if (ev->item.len) {
+        p = ngx_cpymem(p, ev->item.data, ev->item.len);
+    }
 
     ctx->tag_order.data = p;
     ctx->tag_order.len = ev->order.len;
-    p = ngx_cpymem(p, ev->order.data, ev->order.len);
+
+    if (ev->order.len) {
+        p = ngx_cpymem(p, ev->order.data, ev->order.len);
+    }
 
     ctx->tag_items.data = p;
 

@@ -287,15 +287,18 @@ omni_flush_run(omni_store_batch_t *sb, omni_batch_t *b,
         }
 
         /*
-         * A first-response set (first.h) is applied once: to a visitor
-         * with no record yet, or to one whose record began after the set's
-         * time (the visitor's later requests reached the store first).  The
-         * copies that other requests carried at the same time find the
-         * record begun by the set itself, and are left out.
+         * A visitor has one first response, whose events (first.h) every
+         * request that brought its cookie back queued: the record keeps
+         * the set's time once one copy is applied, and the others are
+         * left out, whatever reached the store first.
          */
         if (ev.flags & OMNI_EVENT_FIRST) {
             if (ev.flags & OMNI_EVENT_FIRST_START) {
-                first = (a->visits == 0 || a->first_seen > ev.at) ? 1 : -1;
+                first = (a->first_set == 0) ? 1 : -1;
+
+                if (first == 1) {
+                    a->first_set = ev.at ? ev.at : 1;
+                }
             }
 
             if (first != 1) {

@@ -20,12 +20,10 @@
  *     same order reported by the page and by the beacon, counts once;
  *   - first-response sets (first.h, OMNI_EVENT_FIRST): the events a new
  *     visitor's first response carried in a cookie, queued by every
- *     request that brought the cookie back.  A set is applied to a
- *     visitor with no record, or whose record began after the set's time,
- *     and left out (counted as copies) when the record began with it:
- *     one copy counts, however many requests carried it.  A record begun
- *     in the same second by a request without the cookie keeps the set
- *     out too (times are in seconds);
+ *     request that brought the cookie back.  A visitor has one first
+ *     response: the first copy to reach the store is applied and the
+ *     record remembers it (first_set); the others are left out, counted
+ *     as copies, whatever reached the store before them;
  *   - events out of order: every worker flushes its own queue, so a
  *     visitor's events may reach the store out of order.  An event with
  *     a channel (campaign, click id, other site) that happened no later

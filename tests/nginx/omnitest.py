@@ -393,38 +393,10 @@ class Nginx:
                               timeout=120)
 
     def sanitizer_env(self):
-        """The environment nginx runs in under OMNI_SANITIZE: the workers
-        inherit the runtimes' settings from the master, which nginx starts
-        with them (an nginx "env" directive is not needed)."""
-        if not SANITIZE:
-            return {}
-        return {
-            "LD_PRELOAD": SANITIZE,
-            # nginx is not built with ASan: its own allocations that live
-            # as long as the process would be reported as leaks
-            "ASAN_OPTIONS": "log_path=%s/asan:detect_leaks=0:"
-                            "halt_on_error=1:handle_abort=1"
-                            % self.san_dir,
-            # gcc's UBSan runtime (libubsan, apart from libasan) starts at
-            # its first report, in a worker, and reads its options from
-            # /proc/self/environ, where nginx has written its process title
-            # by then: its reports go to stderr, that is the error log
-            "UBSAN_OPTIONS": "log_path=%s/ubsan:print_stacktrace=1:"
-                             "halt_on_error=1" % self.san_dir,
-        }
+        return sanitizer_env(self.san_dir)
 
     def sanitizer_reports(self):
-        """The reports the sanitizer runtimes wrote, as one text."""
-        if not SANITIZE or not os.path.isdir(self.san_dir):
-            return ""
-        out = []
-        for name in sorted(os.listdir(self.san_dir)):
-            with open(os.path.join(self.san_dir, name), errors="replace") as f:
-                out.append("--- %s ---\n%s" % (name, f.read()))
-        lines = [l for l in self.log().splitlines() if SANITIZER_LOG.search(l)]
-        if lines:
-            out.append("--- error_log ---\n" + "\n".join(lines))
-        return "\n".join(out)
+        return sanitizer_reports(self.san_dir, self.log())
 
     def cleanup(self, failed):
         for u in self.upstreams:
@@ -440,6 +412,46 @@ class Nginx:
         if failed or self.keep:
             return
         shutil.rmtree(self.prefix, ignore_errors=True)
+
+
+def sanitizer_env(san_dir):
+    """The environment nginx runs in under OMNI_SANITIZE, reports going to
+    san_dir: the workers inherit the runtimes' settings from the master,
+    which nginx starts with them (an nginx "env" directive is not
+    needed)."""
+    if not SANITIZE:
+        return {}
+    os.makedirs(san_dir, exist_ok=True)
+    os.chmod(san_dir, 0o777)
+    return {
+        "LD_PRELOAD": SANITIZE,
+        # nginx is not built with ASan: its own allocations that live as
+        # long as the process would be reported as leaks
+        "ASAN_OPTIONS": "log_path=%s/asan:detect_leaks=0:"
+                        "halt_on_error=1:handle_abort=1" % san_dir,
+        # gcc's UBSan runtime (libubsan, apart from libasan) starts at its
+        # first report, in a worker, and reads its options from
+        # /proc/self/environ, where nginx has written its process title by
+        # then: its reports go to stderr, that is the error log
+        "UBSAN_OPTIONS": "log_path=%s/ubsan:print_stacktrace=1:"
+                         "halt_on_error=1" % san_dir,
+    }
+
+
+def sanitizer_reports(san_dir, log=""):
+    """The reports the sanitizer runtimes wrote into san_dir or into the
+    error log's text, as one text ("" when there is none)."""
+    if not SANITIZE:
+        return ""
+    out = []
+    if os.path.isdir(san_dir):
+        for name in sorted(os.listdir(san_dir)):
+            with open(os.path.join(san_dir, name), errors="replace") as f:
+                out.append("--- %s ---\n%s" % (name, f.read()))
+    lines = [l for l in log.splitlines() if SANITIZER_LOG.search(l)]
+    if lines:
+        out.append("--- error_log ---\n" + "\n".join(lines))
+    return "\n".join(out)
 
 
 def alive(pid):

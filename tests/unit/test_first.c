@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <omni/activity.h>
 #include <omni/first.h>
 #include <omni/flush.h>
 #include <omni/queue.h>
@@ -509,19 +510,60 @@ test_flush_once(void **state)
     assert_int_equal(a.first_touch.channel, OMNI_CHANNEL_EMAIL);
     assert_int_equal(a.last_touch.channel, OMNI_CHANNEL_EMAIL);
 
-    /* the same second: the set is taken for applied (documented) */
+    /* begun in the same second by a request without the cookie */
     memset(&id4, 0x44, sizeof(id4));
     push_page(q, &id4, T0);
     flush(s, q, &st);
     push_set(q, &id4, &f);
+    push_set(q, &id4, &f);
     flush(s, q, &st);
+    assert_int_equal(st.events, 2);
     assert_int_equal(st.copies, 2);
+
+    assert_int_equal(omni_store_get_activity(s, &id4, test_alloc, &al, &a),
+                     OMNI_OK);
+    assert_int_equal(a.pageviews, 2);
+    assert_int_equal(a.nviewed, 1);
+    assert_int_equal(a.first_set, T0);
+    assert_int_equal(a.first_touch.channel, OMNI_CHANNEL_EMAIL);
 
     free(al.last);
     omni_queue_free(q);
     omni_store_close(s);
     test_rmtree(dir);
     free(dir);
+}
+
+
+/* first_set is in the record's tail, only when set */
+
+static void
+test_record_tail(void **state)
+{
+    uint8_t          buf[OMNI_ACTIVITY_RECORD_MAX], buf2[OMNI_ACTIVITY_RECORD_MAX];
+    size_t           len, len2;
+    omni_activity_t  a, b;
+
+    (void) state;
+
+    omni_activity_init(&a);
+    a.visits = 1;
+    a.first_seen = T0;
+    assert_int_equal(omni_activity_encode(&a, buf, sizeof(buf), &len),
+                     OMNI_OK);
+
+    a.first_set = T0;
+    assert_int_equal(omni_activity_encode(&a, buf2, sizeof(buf2), &len2),
+                     OMNI_OK);
+    assert_true(len2 > len);
+
+    assert_int_equal(omni_activity_decode(buf2, len2, &b), OMNI_OK);
+    assert_int_equal(b.first_set, T0);
+    assert_int_equal(b.abandoned_at, 0);
+    assert_int_equal(b.last_order.len, 0);
+
+    assert_int_equal(omni_activity_decode(buf, len, &b), OMNI_OK);
+    assert_int_equal(b.first_set, 0);
 }
 
 
@@ -581,6 +623,7 @@ main(void)
         cmocka_unit_test(test_bounded),
         cmocka_unit_test(test_flush_once),
         cmocka_unit_test(test_flush_no_start),
+        cmocka_unit_test(test_record_tail),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
