@@ -340,3 +340,16 @@ bench-micro: $(BENCH_MICRO)
 	    cat $(BUILD)/bench/micro.txt; exit $$rc
 
 bench: bench-micro
+
+
+# The first-response cookie: ns to make and seal one, and to verify and
+# read it back (bench/bench_first.c).
+
+.PHONY: bench-first
+
+$(BUILD)/bench/bench_first: bench/bench_first.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
+
+bench-first: $(BUILD)/bench/bench_first
+	$(BUILD)/bench/bench_first
