@@ -320,3 +320,41 @@ def test_limit_req_on_new_visitors_only():
     finally:
         ngx.kill()
         ngx.cleanup(failed)
+
+
+XSS = "<script>alert(1)</script>\"'&`"
+
+
+def test_xss_through_crm_data_is_escaped():
+    """A CRM profile whose name is an XSS payload: the greeting the
+    offer shows escapes it for HTML, and the raw payload is nowhere in
+    the page (the example campaigns: "Hi {{first_name|there}}")."""
+    import test_decision as td
+
+    saved = td.PROFILES
+    td.PROFILES = json.dumps({"customer_id": "C1", "first_name": XSS,
+                              "tier": "gold", "points": 1200,
+                              "tags": ["vip"]}) + "\n"
+    try:
+        ngx = td.shop()
+    finally:
+        td.PROFILES = saved
+    failed = True
+    try:
+        v = td.Visitor(ngx)
+        v.get("/")
+        v.get("/login.html")            # the shop says: this is C1
+        time.sleep(0.4)
+        r = v.get("/")
+        page = r.text()
+        want = ("Hi &lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"
+                "&#96;: early access")
+        if r.header("X-Offer") != "vip-early-access" or want not in page:
+            raise omnitest.Failure("the greeting is not escaped:\n%s" % r)
+        if "<script>alert(1)" in page or XSS in page:
+            raise omnitest.Failure("the payload is in the page:\n%s" % r)
+        ngx.stop()
+        failed = False
+    finally:
+        ngx.kill()
+        ngx.cleanup(failed)
