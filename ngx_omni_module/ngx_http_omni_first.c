@@ -27,6 +27,8 @@
 
 
 static ngx_int_t ngx_http_omni_first_header_filter(ngx_http_request_t *r);
+static omni_first_t *ngx_http_omni_first_open(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx);
 static void ngx_http_omni_first_cookie(ngx_http_request_t *r,
     ngx_http_omni_ctx_t *ctx);
 static ngx_int_t ngx_http_omni_first_get(ngx_http_request_t *r,

@@ -540,7 +540,8 @@ test_flush_once(void **state)
 static void
 test_record_tail(void **state)
 {
-    uint8_t          buf[OMNI_ACTIVITY_RECORD_MAX], buf2[OMNI_ACTIVITY_RECORD_MAX];
+    uint8_t          buf[OMNI_ACTIVITY_RECORD_MAX];
+    uint8_t          buf2[OMNI_ACTIVITY_RECORD_MAX];
     size_t           len, len2;
     omni_activity_t  a, b;
 
