@@ -27,7 +27,7 @@
 
 
 static const char  omnictl_decide_help[] =
-    "usage: omnictl decide --store DIR --campaigns FILE VISITOR_ID\n"
+    "usage: omnictl decide --store DIR --campaigns FILE [--visitor] VISITOR_ID\n"
     "       omnictl decide --store DIR --campaigns FILE --customer ID\n"
     "               [--at TIME] [--channel NAME] [--abandon-after TIME]\n"
     "               [--visit-timeout TIME] [--brand NAME] [--json]\n"
@@ -94,6 +94,7 @@ omnictl_decide(int argc, char **argv)
     int64_t              v;
     omni_id_t            visitor;
     const char          *dir, *file, *customer, *at, *channel, *brand_name;
+    const char          *visitor_text;
     const omni_brand_t  *brand;
     omni_trace_t        *trace;
     omni_facts_t         facts;
@@ -119,6 +120,7 @@ omnictl_decide(int argc, char **argv)
         { "visit-timeout", required_argument, NULL, 'V' },
         { "json", no_argument, NULL, 'j' },
         { "brand", required_argument, NULL, 'b' },
+        { "visitor", required_argument, NULL, 'i' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -130,11 +132,12 @@ omnictl_decide(int argc, char **argv)
     channel = NULL;
     json = 0;
     brand_name = NULL;
+    visitor_text = NULL;
     opterr = 0;
 
     omni_decide_conf_init(&conf);
 
-    while ((c = getopt_long(argc, argv, "s:c:u:a:n:A:V:jb:h", options, NULL))
+    while ((c = getopt_long(argc, argv, "s:c:u:a:n:A:V:jb:i:h", options, NULL))
            != -1)
     {
         switch (c) {
@@ -184,6 +187,11 @@ omnictl_decide(int argc, char **argv)
             brand_name = optarg;
             break;
 
+        case 'i':
+            /* an option's argument: an id may start with "-" */
+            visitor_text = optarg;
+            break;
+
         case 'h':
             fputs(omnictl_decide_help, stdout);
             return OMNICTL_OK;
@@ -200,17 +208,21 @@ omnictl_decide(int argc, char **argv)
                                    "--store and --campaigns are required");
     }
 
-    have_visitor = (optind == argc - 1);
+    if (visitor_text == NULL && optind == argc - 1) {
+        visitor_text = argv[optind++];
+    }
 
-    if (have_visitor == (customer != NULL) || optind < argc - 1) {
+    have_visitor = (visitor_text != NULL);
+
+    if (have_visitor == (customer != NULL) || optind != argc) {
         return omnictl_usage_error(omnictl_decide_help,
                                    "give a visitor id or --customer ID");
     }
 
-    if (have_visitor && omnictl_parse_visitor(argv[optind], &visitor) != 0) {
+    if (have_visitor && omnictl_parse_visitor(visitor_text, &visitor) != 0) {
         return omnictl_usage_error(omnictl_decide_help,
                                    "\"%s\" is not a visitor id",
-                                   argv[optind]);
+                                   visitor_text);
     }
 
     omni_facts_init(&facts);
@@ -360,7 +372,7 @@ omnictl_decide(int argc, char **argv)
             facts.activity = activity;
 
         } else if (customer == NULL) {
-            omnictl_error("no visitor \"%s\"", argv[optind]);
+            omnictl_error("no visitor \"%s\"", visitor_text);
             goto done;
         }
 
