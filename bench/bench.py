@@ -653,7 +653,8 @@ def send_requests(port, headers, n, size):
             c.request("GET", "/index.html", headers=headers)
             r = c.getresponse()
             body = r.read()
-            if r.status != 200 or len(body) != size:
+            # rewriting variants only ever add to the page
+            if r.status != 200 or len(body) < size:
                 raise BenchError("callgrind: status %d, %d bytes"
                                  % (r.status, len(body)))
     finally:

@@ -106,4 +106,9 @@ VARIANTS = [
     },
 ]
 
+# the response rewriter and nginx's own modules doing the same work
+from variants_rewrite import REWRITE_VARIANTS  # noqa: E402
+
+VARIANTS += REWRITE_VARIANTS
+
 DEFAULT_VARIANTS = ["plain", "loaded-off", "identity", "identity-new"]

@@ -64,3 +64,32 @@ REWRITE_VARIANTS.append({
     "expect": {"status": 200, "headers": {"Content-Length": None},
                "body_contains": ["--omni-primary"]},
 })
+
+
+# The same page work with nginx's own modules: userid for the visitor id,
+# split_clients for an a/b variant, sub_filter for the brand block, the
+# ad tag before </head> and the offer after the slot marker.  What it
+# cannot do (profiles, segments, caps, consent, escaping) is left out, so
+# this is the cheapest the stock modules get.
+
+NATIVE_HEAD = SUB_STYLE + (
+    '<script>window.px=window.px||[];px.push(["init","P-1"]);</script>')
+
+REWRITE_VARIANTS.append({
+    "name": "nginx-native",
+    "about": "userid + split_clients + sub_filter: id, a/b variant, brand, "
+             "tag and offer",
+    "http": ("userid on; userid_name uid; userid_expires 365d; "
+             "split_clients \"${uid_got}${uid_set}\" $omni_ab "
+             "{ 50% a; * b; } "
+             "map $omni_ab $omni_ab_offer { "
+             "a '<div class=\"omni-offer\">Welcome back: 5% off today</div>'; "
+             "default '<div class=\"omni-offer\">Free shipping today</div>'; }"),
+    "location": ("sub_filter '</head>' '" + NATIVE_HEAD + "</head>'; "
+                 "sub_filter '<!--omni:slot hero-->' "
+                 "'<!--omni:slot hero-->$omni_ab_offer'; "
+                 "add_header Cache-Control private;"),
+    "headers": {"Cookie": OTHER_COOKIES + "; uid=fwAAAWM6q0FkXgAVAwMKAg=="},
+    "expect": {"status": 200, "headers": {"Content-Length": None},
+               "body_contains": ["--omni-primary", "omni-offer"]},
+})

@@ -102,7 +102,8 @@ cat <<MSG
   6. The dashboard:            $U/omni/dashboard
      the status JSON:          $U/omni/status   (Prometheus: ?format=prometheus)
   7. Why a customer gets what they get, for an email:
-     build/omnictl decide --store $RUN/store --campaigns demo/campaigns.json --customer C1
+     build/omnictl decide --store $RUN/store --campaigns demo/campaigns.json \
+       --brand northwind --customer C1
 
   Logs: $RUN/error.log, one JSON line per request in $RUN/events.log
   Stop: make demo-stop

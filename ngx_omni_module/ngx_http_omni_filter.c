@@ -11,11 +11,14 @@
 
 
 #include "ngx_http_omni_rewrite.h"
+#include "ngx_http_omni_kpi.h"
 
 #include <omni/csp.h>
 
 
 static ngx_int_t ngx_http_omni_header_filter(ngx_http_request_t *r);
+static void ngx_http_omni_count_page(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx);
 static ngx_int_t ngx_http_omni_rewritable(ngx_http_request_t *r,
     ngx_http_omni_ctx_t *ctx, ngx_http_omni_loc_conf_t *olcf,
     ngx_uint_t *inflate);
@@ -114,7 +117,43 @@ ngx_http_omni_header_filter(ngx_http_request_t *r)
         ctx->rewrite_status = NGX_HTTP_OMNI_RW_FAILED;
     }
 
+    ngx_http_omni_count_page(r, ctx);
+
     return ngx_http_next_header_filter(r);
+}
+
+
+/* the status page's "pages": rewritten, or skipped and why */
+
+static void
+ngx_http_omni_count_page(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx)
+{
+    ngx_uint_t  op;
+
+    if (ctx->rewrite != NULL) {
+        op = NGX_HTTP_OMNI_OP_PAGES_REWRITTEN;
+
+    } else if (ctx->rewrite_status == NGX_HTTP_OMNI_RW_EMPTY) {
+        /* nothing to insert for this page: not a skip */
+        return;
+
+    } else if (ctx->rewrite_status == NGX_HTTP_OMNI_RW_FAILED) {
+        op = NGX_HTTP_OMNI_OP_SKIP_ERROR;
+
+    } else if (ctx->rewrite_status == NGX_HTTP_OMNI_RW_ENCODED) {
+        op = NGX_HTTP_OMNI_OP_SKIP_ENCODED;
+
+    } else if (r->headers_out.status != NGX_HTTP_OK) {
+        op = NGX_HTTP_OMNI_OP_SKIP_STATUS;
+
+    } else if (r->header_only || r->method == NGX_HTTP_HEAD) {
+        op = NGX_HTTP_OMNI_OP_SKIP_HEADER_ONLY;
+
+    } else {
+        op = NGX_HTTP_OMNI_OP_SKIP_NOT_HTML;
+    }
+
+    ngx_http_omni_kpi_op(ngx_cycle, op);
 }
 
 

@@ -322,25 +322,6 @@ unknown:
 
 /* the view */
 
-static int
-omni_view_abandoned(const omni_activity_t *a, int64_t now,
-    int64_t abandon_after)
-{
-    int64_t  last;
-
-    if (a->ncart == 0 && a->cart_value <= 0) {
-        return 0;
-    }
-
-    /* bought since the cart last changed: a leftover, not an abandon */
-    if (a->last_purchase >= a->cart_updated && a->last_purchase != 0) {
-        return 0;
-    }
-
-    last = (a->last_seen > a->cart_updated) ? a->last_seen : a->cart_updated;
-
-    return now - last >= abandon_after;
-}
 
 
 void
@@ -415,7 +396,7 @@ omni_view_init(omni_view_t *v, const omni_campaigns_t *cs,
         v->days_since_purchase = -1;
     }
 
-    v->abandoned = omni_view_abandoned(a, f->now, abandon_after);
+    v->abandoned = omni_activity_abandoned(a, f->now, abandon_after);
 }
 
 

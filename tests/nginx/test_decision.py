@@ -117,6 +117,15 @@ def test_vip_then_abandoned_cart_then_purchase():
         assert "Hi Ann, your cart (119.90) is still here" in r.text(), r
         assert "COMEBACK10" in r.text(), r
 
+        # email tells the same story: the customer, as the visitor they were
+        p = ngx.omnictl("decide", "--store", ngx.vars["DATA"] + "/store",
+                        "--campaigns", CAMPAIGNS, "--customer", "C1",
+                        "--abandon-after", "2s", "--channel", "email",
+                        "--json")
+        assert p.returncode == 0, p.stderr
+        assert '"offer":"cart-reminder"' in p.stdout, p.stdout
+        assert "Hi Ann, your cart (119.90) is still here" in p.stdout, p.stdout
+
         ann.get("/order.html")          # bought: back to the VIP offer
         time.sleep(0.4)
         r = ann.get("/")
@@ -282,6 +291,14 @@ def test_status_counts_exactly_the_impressions_served():
         welcome = [o for o in s["offers"] if o["offer"] == "welcome"][0]
         shown = sum(n for (o, v), n in served.items() if v != "holdout")
         assert welcome["impressions"] == shown, (welcome, served)
+
+        # every one of the 60 pages was rewritten; a HEAD and a 404 are not
+        assert ngx.get("/", method="HEAD").status == 200
+        assert ngx.get("/missing.html").status == 404
+        pages = json.loads(ngx.get("/status").text())["operations"]["pages"]
+        assert pages["rewritten"] == 60, pages
+        assert pages["skipped"]["header_only"] == 1, pages
+        assert pages["skipped"]["status"] == 1, pages
         failed = False
     finally:
         ngx.stop()

@@ -27,10 +27,10 @@
 
 
 static const char  omnictl_decide_help[] =
-    "usage: omnictl decide --store DIR --campaigns FILE VISITOR_ID\n"
+    "usage: omnictl decide --store DIR --campaigns FILE [--visitor] VISITOR_ID\n"
     "       omnictl decide --store DIR --campaigns FILE --customer ID\n"
-    "               [--at TIME] [--channel NAME] [--abandon-after SECONDS]\n"
-    "               [--visit-timeout SECONDS] [--json]\n"
+    "               [--at TIME] [--channel NAME] [--abandon-after TIME]\n"
+    "               [--visit-timeout TIME] [--brand NAME] [--json]\n"
     "\n"
     "Prints the offer the visitor (or the customer, as the visitor they\n"
     "were last seen as) gets, in which experiment variant, and why: the\n"
@@ -43,16 +43,30 @@ static const char  omnictl_decide_help[] =
     "                     seconds) instead of now\n"
     "  --json             one JSON object: offer, variant, stage, segments,\n"
     "                     promo code, click URL and the rendered HTML\n"
+    "  --brand NAME       render the greeting of this brand (default:\n"
+    "                     the file's default brand)\n"
     "  --abandon-after, --visit-timeout\n"
-    "                     as omni_abandon_after and omni_visit_timeout\n"
-    "                     (default 1800 seconds each)\n"
+    "                     as omni_abandon_after and omni_visit_timeout:\n"
+    "                     30m, 2h, 1800 (default 30m each)\n"
     "\n"
     "Exit codes: 0 decided (with or without an offer), 1 no such visitor\n"
     "or customer, unreadable store or campaigns, 2 usage.\n";
 
 
+#define OMNICTL_VISITORS_MAX  256
+
+
+/*
+ * The visitors linked to a customer are collected first and read after:
+ * the store takes one read at a time.
+ */
 typedef struct {
-    omni_store_t     *store;
+    omni_id_t         ids[OMNICTL_VISITORS_MAX];
+    size_t            n;
+} omnictl_visitors_t;
+
+
+typedef struct {
     omni_id_t         best;
     int64_t           best_seen;
     int               found;
@@ -61,11 +75,12 @@ typedef struct {
 } omnictl_latest_t;
 
 
-static int omnictl_latest_visitor(void *data, const omni_id_t *visitor);
+static int omnictl_collect_visitor(void *data, const omni_id_t *visitor);
 static void *omnictl_decide_alloc(void *data, size_t size);
 static int omnictl_decide_print(const omni_campaigns_t *cs,
     const omni_decide_conf_t *conf, const omni_facts_t *facts,
-    const omni_decision_t *d, const omni_trace_t *trace, int json);
+    const omni_decision_t *d, const omni_trace_t *trace,
+    const omni_brand_t *brand, int json);
 
 
 int
@@ -78,7 +93,9 @@ omnictl_decide(int argc, char **argv)
     size_t               len;
     int64_t              v;
     omni_id_t            visitor;
-    const char          *dir, *file, *customer, *at, *channel;
+    const char          *dir, *file, *customer, *at, *channel, *brand_name;
+    const char          *visitor_text;
+    const omni_brand_t  *brand;
     omni_trace_t        *trace;
     omni_facts_t         facts;
     omni_store_t        *s;
@@ -88,7 +105,9 @@ omnictl_decide(int argc, char **argv)
     omni_campaigns_t    *cs;
     omni_store_conf_t    sconf;
     omni_decide_conf_t   conf;
+    size_t               i;
     omnictl_latest_t     latest;
+    omnictl_visitors_t   linked;
     omni_campaigns_error_t  err;
 
     static const struct option  options[] = {
@@ -100,6 +119,8 @@ omnictl_decide(int argc, char **argv)
         { "abandon-after", required_argument, NULL, 'A' },
         { "visit-timeout", required_argument, NULL, 'V' },
         { "json", no_argument, NULL, 'j' },
+        { "brand", required_argument, NULL, 'b' },
+        { "visitor", required_argument, NULL, 'i' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -110,11 +131,13 @@ omnictl_decide(int argc, char **argv)
     at = NULL;
     channel = NULL;
     json = 0;
+    brand_name = NULL;
+    visitor_text = NULL;
     opterr = 0;
 
     omni_decide_conf_init(&conf);
 
-    while ((c = getopt_long(argc, argv, "s:c:u:a:n:A:V:jh", options, NULL))
+    while ((c = getopt_long(argc, argv, "s:c:u:a:n:A:V:jb:i:h", options, NULL))
            != -1)
     {
         switch (c) {
@@ -141,12 +164,10 @@ omnictl_decide(int argc, char **argv)
 
         case 'A':
         case 'V':
-            if (omni_time_parse(optarg, strlen(optarg), &v) != OMNI_OK
-                || v <= 0)
-            {
+            if (omnictl_parse_duration(optarg, &v) != 0 || v <= 0) {
                 return omnictl_usage_error(omnictl_decide_help,
-                                           "\"%s\" is not a number of "
-                                           "seconds", optarg);
+                                           "\"%s\" is not a duration "
+                                           "(30m, 2h, 1800)", optarg);
             }
 
             if (c == 'A') {
@@ -160,6 +181,15 @@ omnictl_decide(int argc, char **argv)
 
         case 'j':
             json = 1;
+            break;
+
+        case 'b':
+            brand_name = optarg;
+            break;
+
+        case 'i':
+            /* an option's argument: an id may start with "-" */
+            visitor_text = optarg;
             break;
 
         case 'h':
@@ -178,17 +208,21 @@ omnictl_decide(int argc, char **argv)
                                    "--store and --campaigns are required");
     }
 
-    have_visitor = (optind == argc - 1);
+    if (visitor_text == NULL && optind == argc - 1) {
+        visitor_text = argv[optind++];
+    }
 
-    if (have_visitor == (customer != NULL) || optind < argc - 1) {
+    have_visitor = (visitor_text != NULL);
+
+    if (have_visitor == (customer != NULL) || optind != argc) {
         return omnictl_usage_error(omnictl_decide_help,
                                    "give a visitor id or --customer ID");
     }
 
-    if (have_visitor && omnictl_parse_visitor(argv[optind], &visitor) != 0) {
+    if (have_visitor && omnictl_parse_visitor(visitor_text, &visitor) != 0) {
         return omnictl_usage_error(omnictl_decide_help,
                                    "\"%s\" is not a visitor id",
-                                   argv[optind]);
+                                   visitor_text);
     }
 
     omni_facts_init(&facts);
@@ -235,6 +269,19 @@ omnictl_decide(int argc, char **argv)
         return OMNICTL_EDATA;
     }
 
+    brand = omni_campaigns_default_brand(cs);
+
+    if (brand_name != NULL) {
+        brand = omni_campaigns_brand_by_name(cs, brand_name,
+                                             strlen(brand_name));
+
+        if (brand == NULL) {
+            omnictl_error("%s has no brand \"%s\"", file, brand_name);
+            omni_campaigns_free(cs);
+            return OMNICTL_EDATA;
+        }
+    }
+
     memset(&sconf, 0, sizeof(sconf));
     sconf.flags = OMNI_STORE_PROFILES | OMNI_STORE_ACTIVITY
                   | OMNI_STORE_ACTIVITY_NOCREATE;
@@ -279,14 +326,33 @@ omnictl_decide(int argc, char **argv)
 
         /* the visitor the customer was last seen as keeps their bucket */
 
-        latest.store = s;
         latest.found = 0;
         latest.best_seen = INT64_MIN;
 
         if (omni_store_ready(s, OMNI_STORE_ENV_ACTIVITY)) {
+            linked.n = 0;
+
             (void) omni_store_customer_visitors(s, customer, strlen(customer),
-                                                omnictl_latest_visitor,
-                                                &latest);
+                                                omnictl_collect_visitor,
+                                                &linked);
+
+            for (i = 0; i < linked.n; i++) {
+                if (omni_store_get_activity(s, &linked.ids[i],
+                                            omnictl_decide_alloc,
+                                            &latest.rec, latest.scratch)
+                    != OMNI_OK)
+                {
+                    continue;
+                }
+
+                if (!latest.found
+                    || latest.scratch->last_seen > latest.best_seen)
+                {
+                    latest.best = linked.ids[i];
+                    latest.best_seen = latest.scratch->last_seen;
+                    latest.found = 1;
+                }
+            }
         }
 
         if (latest.found) {
@@ -306,7 +372,7 @@ omnictl_decide(int argc, char **argv)
             facts.activity = activity;
 
         } else if (customer == NULL) {
-            omnictl_error("no visitor \"%s\"", argv[optind]);
+            omnictl_error("no visitor \"%s\"", visitor_text);
             goto done;
         }
 
@@ -327,7 +393,7 @@ omnictl_decide(int argc, char **argv)
         goto done;
     }
 
-    rc = omnictl_decide_print(cs, &conf, &facts, &d, trace, json);
+    rc = omnictl_decide_print(cs, &conf, &facts, &d, trace, brand, json);
 
 done:
 
@@ -346,22 +412,15 @@ done:
 
 
 static int
-omnictl_latest_visitor(void *data, const omni_id_t *visitor)
+omnictl_collect_visitor(void *data, const omni_id_t *visitor)
 {
-    omnictl_latest_t  *l = data;
+    omnictl_visitors_t  *v = data;
 
-    if (omni_store_get_activity(l->store, visitor, omnictl_decide_alloc,
-                                &l->rec, l->scratch)
-        != OMNI_OK)
-    {
-        return 0;
+    if (v->n == OMNICTL_VISITORS_MAX) {
+        return 1;
     }
 
-    if (!l->found || l->scratch->last_seen > l->best_seen) {
-        l->best = *visitor;
-        l->best_seen = l->scratch->last_seen;
-        l->found = 1;
-    }
+    v->ids[v->n++] = *visitor;
 
     return 0;
 }
@@ -382,7 +441,8 @@ omnictl_decide_alloc(void *data, size_t size)
 static int
 omnictl_decide_print(const omni_campaigns_t *cs,
     const omni_decide_conf_t *conf, const omni_facts_t *facts,
-    const omni_decision_t *d, const omni_trace_t *trace, int json)
+    const omni_decision_t *d, const omni_trace_t *trace,
+    const omni_brand_t *brand, int json)
 {
     int            rc;
     char          *buf, *html, *url, *out, id[OMNI_ID_TEXT_LEN];
@@ -406,8 +466,7 @@ omnictl_decide_print(const omni_campaigns_t *cs,
     ulen = 0;
 
     if (d->offer != NULL) {
-        if (omni_offer_render(cs, conf, facts, d,
-                              omni_campaigns_default_brand(cs),
+        if (omni_offer_render(cs, conf, facts, d, brand,
                               html, OMNICTL_RENDER_MAX, &hlen)
             != OMNI_OK)
         {

@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <omni/store.h>
@@ -14,7 +15,7 @@
 
 static const char  omnictl_delete_help[] =
     "usage: omnictl delete --store DIR CUSTOMER_ID...\n"
-    "       omnictl delete --store DIR --visitor VISITOR_ID...\n"
+    "       omnictl delete --store DIR --visitor VISITOR_ID [--visitor ...]\n"
     "\n"
     "Erases each customer: their profile, and every visitor linked to\n"
     "them with all the edge learned about that visitor (activity).  The\n"
@@ -34,7 +35,8 @@ static int omnictl_delete_visitors(omni_store_t *s, int argc, char **argv);
 int
 omnictl_delete(int argc, char **argv)
 {
-    int                 c, i, rc, profile, visitor;
+    int                 c, i, rc, profile, visitor, nids;
+    char              **ids;
     char                err[OMNI_STORE_ERR_MAX];
     size_t              n;
     omni_id_t           id;
@@ -44,7 +46,7 @@ omnictl_delete(int argc, char **argv)
 
     static const struct option  options[] = {
         { "store", required_argument, NULL, 's' },
-        { "visitor", no_argument, NULL, 'v' },
+        { "visitor", required_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -53,7 +55,16 @@ omnictl_delete(int argc, char **argv)
     visitor = 0;
     opterr = 0;
 
-    while ((c = getopt_long(argc, argv, "s:vh", options, NULL)) != -1) {
+    /* at most one visitor id per argument */
+    ids = calloc(argc, sizeof(char *));
+    if (ids == NULL) {
+        omnictl_error("out of memory");
+        return OMNICTL_EDATA;
+    }
+
+    nids = 0;
+
+    while ((c = getopt_long(argc, argv, "s:v:h", options, NULL)) != -1) {
 
         switch (c) {
 
@@ -62,7 +73,12 @@ omnictl_delete(int argc, char **argv)
             break;
 
         case 'v':
+            /*
+             * Each visitor id is an option's argument, so that an id
+             * starting with "-" is not taken for an option.
+             */
             visitor = 1;
+            ids[nids++] = optarg;
             break;
 
         case 'h':
@@ -78,6 +94,17 @@ omnictl_delete(int argc, char **argv)
 
     if (dir == NULL) {
         return omnictl_usage_error(omnictl_delete_help, "no --store given");
+    }
+
+    if (visitor) {
+        if (optind != argc) {
+            return omnictl_usage_error(omnictl_delete_help,
+                                       "give each visitor as --visitor ID");
+        }
+
+        argv = ids;
+        argc = nids;
+        optind = 0;
     }
 
     if (optind == argc) {
@@ -106,8 +133,11 @@ omnictl_delete(int argc, char **argv)
     if (visitor) {
         rc = omnictl_delete_visitors(s, argc - optind, argv + optind);
         omni_store_close(s);
+        free(ids);
         return rc;
     }
+
+    free(ids);
 
     rc = OMNICTL_OK;
 

@@ -43,7 +43,7 @@ omnictl_get(int argc, char **argv)
 
     static const struct option  options[] = {
         { "store", required_argument, NULL, 's' },
-        { "visitor", no_argument, NULL, 'v' },
+        { "visitor", required_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -52,7 +52,7 @@ omnictl_get(int argc, char **argv)
     visitor = 0;
     opterr = 0;
 
-    while ((c = getopt_long(argc, argv, "s:vh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:v:h", options, NULL)) != -1) {
 
         switch (c) {
 
@@ -61,7 +61,9 @@ omnictl_get(int argc, char **argv)
             break;
 
         case 'v':
+            /* an argument, so that an id starting with "-" is not an option */
             visitor = 1;
+            key = optarg;
             break;
 
         case 'h':
@@ -79,11 +81,13 @@ omnictl_get(int argc, char **argv)
         return omnictl_usage_error(omnictl_get_help, "no --store given");
     }
 
-    if (optind != argc - 1) {
+    if (visitor ? optind != argc : optind != argc - 1) {
         return omnictl_usage_error(omnictl_get_help, "give one id");
     }
 
-    key = argv[optind];
+    if (!visitor) {
+        key = argv[optind];
+    }
 
     if (visitor && omnictl_parse_visitor(key, &id) != 0) {
         return omnictl_usage_error(omnictl_get_help,
