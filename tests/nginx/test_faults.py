@@ -689,8 +689,8 @@ def test_disk_full_during_flush():
         failed = False
     finally:
         ngx.kill()
-        ngx.cleanup(failed)
         subprocess.run(["umount", "-l", mnt], capture_output=True)
+        ngx.cleanup(failed)
 
 
 # --------------------------------------------------------- thread pool
