@@ -4,6 +4,7 @@
 #                   and omnictl
 #   make deps       the Debian packages everything below needs
 #   make test       unit tests (plain and under ASan+UBSan), end-to-end tests
+#                   (plain and with the module under ASan+UBSan), fuzzing
 #   make demo       the demo storefront on http://127.0.0.1:8080
 #   make bench      benchmarks against plain nginx
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each
@@ -137,6 +138,7 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) unit-san
 	$(MAKE) e2e
+	$(MAKE) e2e-san
 	$(MAKE) fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
 
 CI_FUZZ_SECONDS ?= 3
@@ -225,6 +227,16 @@ $(BUILD)/kpi-seed: tests/nginx/kpi_seed.c $(LIBOMNI)
 e2e: $(BUILD)/kpi-seed
 
 
+# The fault tests hold an LMDB environment's reader slots or writer lock
+# with this helper (tests/nginx/test_faults.py).
+
+$(BUILD)/lmdb-hold: tests/nginx/lmdb_hold.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< -llmdb -o $@
+
+e2e: $(BUILD)/lmdb-hold
+
+
 # The dashboard page is embedded in the module as a generated header,
 # committed so that building never needs the generator: after editing
 # util/dashboard.html, run "make dashboard-html" and commit both.
@@ -273,6 +285,43 @@ bench-track: $(BUILD)/bench/bench_track
 bench-ingest: all
 	python3 bench/bench_ingest.py --module $(MODULE) --omnictl $(OMNICTL) \
 	    $(BENCH_INGEST_ARGS)
+
+
+# The end-to-end suite against the module built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, in its own build tree (build/san).  nginx
+# itself is Debian's, not instrumented: the ASan runtime of gcc is
+# preloaded into it (LD_PRELOAD), and every case fails on any report file
+# the runtimes write into its prefix (tests/nginx/omnitest.py,
+# OMNI_SANITIZE).  Leak checking is left to valgrind (make valgrind):
+# LeakSanitizer would report nginx's own deliberate allocations.
+
+.PHONY: module-san e2e-san valgrind
+
+SAN_BUILD      = $(BUILD)/san
+NGX_SAN_CC_OPT = -O1 -g -fsanitize=address,undefined \
+                 -fno-sanitize-recover=all -fno-omit-frame-pointer
+NGX_SAN_LD_OPT = -fsanitize=address,undefined
+
+module-san:
+	$(MAKE) BUILD=$(SAN_BUILD) NGX_CC_OPT="$(NGX_SAN_CC_OPT)" \
+	    NGX_LD_OPT="$(NGX_SAN_LD_OPT)" $(SAN_BUILD)/ngx_http_omni_module.so
+
+e2e-san: module-san $(OMNICTL) $(BUILD)/kpi-seed $(BUILD)/lmdb-hold
+	OMNI_SANITIZE="$$(gcc -print-file-name=libasan.so)" \
+	python3 tests/nginx/run.py --nginx $(NGINX_BIN) \
+	    --module $(SAN_BUILD)/ngx_http_omni_module.so \
+	    --omnictl $(OMNICTL) $(E2E_ARGS)
+
+
+# The demo setup (nginx with master_process off, the module, the test
+# upstream, some traffic of every kind) under valgrind --leak-check=full:
+# fails on any definite or indirect leak, or invalid access, in the
+# module.  Slow: not part of make test.
+
+valgrind: all
+	./tests/valgrind/run.sh --module $(MODULE) --omnictl $(OMNICTL)
+
+
 # Microbenchmarks of the core (ns/op), run before the wrk comparison.
 
 BENCH_MICRO      = $(BUILD)/bench/bench_cookie
@@ -291,3 +340,16 @@ bench-micro: $(BENCH_MICRO)
 	    cat $(BUILD)/bench/micro.txt; exit $$rc
 
 bench: bench-micro
+
+
+# The first-response cookie: ns to make and seal one, and to verify and
+# read it back (bench/bench_first.c).
+
+.PHONY: bench-first
+
+$(BUILD)/bench/bench_first: bench/bench_first.c $(LIBOMNI)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(OMNI_CFLAGS) $< $(LIBOMNI) $(LIBS) -o $@
+
+bench-first: $(BUILD)/bench/bench_first
+	$(BUILD)/bench/bench_first

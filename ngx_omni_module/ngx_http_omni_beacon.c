@@ -235,7 +235,10 @@ ngx_http_omni_beacon_read(ngx_http_request_t *r, u_char **data, size_t *len)
             continue;
         }
 
-        p = ngx_cpymem(p, buf->pos, buf->last - buf->pos);
+        /* a chunked body may end with an empty buffer (pos NULL) */
+        if (buf->last != buf->pos) {
+            p = ngx_cpymem(p, buf->pos, buf->last - buf->pos);
+        }
     }
 
     return NGX_OK;

@@ -1061,3 +1061,34 @@ ngx_http_omni_impression(ngx_http_request_t *r)
 
     (void) ngx_http_omni_track_push(r, ctx, &ev);
 }
+
+
+/*
+ * The impression a page being rewritten is about to make, as an event
+ * (NGX_DECLINED when it shows no offer, or the impression was made): a
+ * new visitor's first-response cookie (ngx_http_omni_first.c) goes out
+ * with the header, before the offer reaches the page, and carries it.
+ */
+
+ngx_int_t
+ngx_http_omni_impression_ahead(ngx_http_request_t *r, omni_event_t *ev)
+{
+    ngx_http_omni_ctx_t       *ctx;
+    ngx_http_omni_decision_t  *dc;
+
+    ctx = ngx_http_omni_get_ctx(r);
+
+    if (ctx == NULL || ctx->rewrite == NULL || ctx->decision == NULL
+        || ctx->impression_counted || ctx->decision->d.offer == NULL)
+    {
+        return NGX_DECLINED;
+    }
+
+    dc = ctx->decision;
+
+    omni_event_init(ev, OMNI_EVENT_IMPRESSION, (int64_t) ngx_time());
+    ev->offer = dc->d.offer->id;
+    ev->variant = dc->d.variant_id;
+
+    return NGX_OK;
+}

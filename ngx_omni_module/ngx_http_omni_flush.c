@@ -18,6 +18,7 @@
 #include "ngx_http_omni_module.h"
 #include "ngx_http_omni_kpi.h"
 
+#include <omni/first.h>
 #include <omni/flush.h>
 #include <omni/queue.h>
 
@@ -324,6 +325,25 @@ ngx_http_omni_track_push(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
         return NGX_DECLINED;
     }
 
+    ev->at = (int64_t) ngx_time();
+
+    if (ctx->new_visitor) {
+        /*
+         * Nothing is written for a visitor until they come back with the
+         * cookie (ngx_http_omni_first.c); the KPIs count the request now.
+         */
+        if (ngx_http_omni_first_carry(r, ctx, ev) != NGX_OK) {
+            return NGX_DECLINED;
+        }
+
+        ngx_http_omni_track_count(r, ctx, ev);
+
+        return NGX_OK;
+    }
+
+    /* what the visitor's first response carried goes first */
+    ngx_http_omni_first_commit(r, ctx);
+
     if (!omcf->tracking) {
         /* the store glue said why when it failed; here is what it costs */
         ngx_http_omni_flush_drop(f, 1, "the activity store is not open",
@@ -332,8 +352,6 @@ ngx_http_omni_track_push(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
                                  ngx_cycle->log);
         return NGX_DECLINED;
     }
-
-    ev->at = (int64_t) ngx_time();
 
     rc = omni_queue_push(f->queue, &ctx->id, ev);
 
@@ -358,6 +376,68 @@ ngx_http_omni_track_push(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
     ngx_http_omni_track_count(r, ctx, ev);
 
     return NGX_OK;
+}
+
+
+/*
+ * The events a returning visitor's first response carried, with their own
+ * times and flags (first.h), queued together: no batch is handed over
+ * between two of them.  They were counted in the KPIs when they happened.
+ */
+
+ngx_int_t
+ngx_http_omni_track_push_first(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx, omni_first_t *set)
+{
+    int                         rc;
+    size_t                      pos;
+    ngx_uint_t                  queued;
+    omni_event_t                ev;
+    ngx_http_omni_flusher_t    *f;
+    ngx_http_omni_main_conf_t  *omcf;
+
+    omcf = ngx_http_get_module_main_conf(r, ngx_http_omni_module);
+    f = omcf->track.flusher;
+
+    if (f == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (!omcf->tracking) {
+        ngx_http_omni_flush_drop(f, set->n, "the activity store is not open",
+                                 omni_store_error(f->store,
+                                                  OMNI_STORE_ENV_ACTIVITY),
+                                 ngx_cycle->log);
+        return NGX_DECLINED;
+    }
+
+    queued = 0;
+    pos = 0;
+
+    while (omni_first_next(set, &pos, &ev) == OMNI_OK) {
+        rc = omni_queue_push(f->queue, &ctx->id, &ev);
+
+        if (rc == OMNI_EFULL) {
+            /* counted by the queue; reported by the next log line */
+            ngx_http_omni_kpi_op(ngx_cycle, NGX_HTTP_OMNI_OP_EVENTS_DROPPED);
+            continue;
+        }
+
+        if (rc == OMNI_OK) {
+            queued++;
+        }
+    }
+
+    ngx_http_omni_kpi_op_add((ngx_cycle_t *) ngx_cycle,
+                             NGX_HTTP_OMNI_OP_EVENTS_QUEUED, queued);
+
+    ngx_http_omni_flush_log(f, ngx_cycle->log, 0);
+
+    if (!f->busy && omni_queue_ready(f->queue)) {
+        ngx_http_omni_flush_post(f);
+    }
+
+    return queued ? NGX_OK : NGX_DECLINED;
 }
 
 

@@ -467,6 +467,11 @@ ngx_http_omni_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    /* installed first, so that it runs after the filter below */
+    if (ngx_http_omni_first_filter_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_omni_filter_init(cf);
 }
 

@@ -74,6 +74,11 @@ typedef struct {
     ngx_array_t              *click_allow;    /* of ngx_str_t */
 
     ngx_http_omni_kpi_loc_conf_t  *kpi;     /* set by KPI directives only */
+
+    /* the first-response cookie (ngx_http_omni_first.c) */
+    ngx_str_t                 first_name;     /* "<cookie>_first" */
+    ngx_str_t                 first_attrs;    /* "; Path=/; Max-Age=3600..." */
+    ngx_str_t                 first_expire;   /* "; Path=/; Max-Age=0..." */
 } ngx_http_omni_loc_conf_t;
 
 
@@ -151,6 +156,18 @@ typedef struct {
 
     /* tracking: the request's channel, once classified */
     struct ngx_http_omni_track_ctx_s  *track;
+
+    /*
+     * The first-response cookie (ngx_http_omni_first.c): a new visitor's
+     * events wait in it (first); a returning visitor's is read once
+     * (first_checked) and, when it came, deleted (first_expire).
+     */
+    struct omni_first_s      *first;
+    struct omni_first_s      *first_in;       /* the one that came back */
+    unsigned                  first_checked:1;
+    unsigned                  first_committed:1;
+    unsigned                  first_expire:1;
+    unsigned                  first_sent:1;
 } ngx_http_omni_ctx_t;
 
 
@@ -230,8 +247,25 @@ ngx_int_t ngx_http_omni_flush_init_process(ngx_cycle_t *cycle);
 void ngx_http_omni_flush_exit_process(ngx_cycle_t *cycle);
 
 
+/* the first-response cookie (ngx_http_omni_first.c) */
+
+char *ngx_http_omni_first_merge_loc_conf(ngx_conf_t *cf,
+    ngx_http_omni_loc_conf_t *prev, ngx_http_omni_loc_conf_t *conf);
+ngx_int_t ngx_http_omni_first_carry(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx, omni_event_t *ev);
+void ngx_http_omni_first_commit(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx);
+ngx_int_t ngx_http_omni_first_activity(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx, omni_activity_t *a);
+ngx_int_t ngx_http_omni_first_filter_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_omni_track_push_first(ngx_http_request_t *r,
+    ngx_http_omni_ctx_t *ctx, struct omni_first_s *set);
+
+
 /* an offer shown, or held out (ngx_http_omni_campaigns.c) */
 void ngx_http_omni_impression(ngx_http_request_t *r);
+ngx_int_t ngx_http_omni_impression_ahead(ngx_http_request_t *r,
+    omni_event_t *ev);
 
 
 /* offer clicks (ngx_http_omni_click.c) */

@@ -346,6 +346,13 @@ ngx_http_omni_lookup(ngx_http_request_t *r)
 
     ngx_http_omni_kpi_op(ngx_cycle, NGX_HTTP_OMNI_OP_LOOKUPS);
 
+    /* not written yet: what the first response carried back, if anything */
+    if (rc == OMNI_ENOTFOUND
+        && ngx_http_omni_first_activity(r, ctx, a) == NGX_OK)
+    {
+        rc = OMNI_OK;
+    }
+
     if (rc != OMNI_OK) {
         ngx_http_omni_store_count_miss(rc);
 

@@ -290,7 +290,7 @@ ngx_http_omni_track_merge_loc_conf(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_omni_first_merge_loc_conf(cf, prev, conf);
 }
 
 
@@ -539,28 +539,37 @@ ngx_http_omni_track_headers(ngx_http_request_t *r)
         return;
     }
 
-    olcf = ngx_http_get_module_loc_conf(r, ngx_http_omni_module);
-
-    if (!olcf->track_enable) {
-        return;
-    }
-
     ctx = ngx_http_omni_identify(r);
 
-    if (ctx == NULL || !ctx->consent || !ctx->known) {
+    if (ctx == NULL) {
         return;
     }
 
-    tctx = ngx_http_omni_track_classify(r, ctx);
-    if (tctx == NULL) {
-        return;
-    }
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_omni_module);
 
-    ngx_http_omni_track_page(r, ctx, olcf, &tctx->touch);
+    if (ctx->consent && ctx->known) {
 
-    for (i = 0; i < n; i++) {
-        customer = (found[i]->key.len == sizeof("X-Omni-Customer") - 1);
-        ngx_http_omni_track_header(r, ctx, found[i], customer, &tctx->touch);
+        /*
+         * A returning visitor's first response is recorded now, also
+         * where "omni_track off" is: any request with the cookie shows
+         * that the visitor keeps it.
+         */
+        ngx_http_omni_first_commit(r, ctx);
+
+        if (olcf->track_enable) {
+            tctx = ngx_http_omni_track_classify(r, ctx);
+
+            if (tctx != NULL) {
+                ngx_http_omni_track_page(r, ctx, olcf, &tctx->touch);
+
+                for (i = 0; i < n; i++) {
+                    customer = (found[i]->key.len
+                                == sizeof("X-Omni-Customer") - 1);
+                    ngx_http_omni_track_header(r, ctx, found[i], customer,
+                                               &tctx->touch);
+                }
+            }
+        }
     }
 }
 
@@ -1144,13 +1153,21 @@ ngx_http_omni_track_tag_event(ngx_http_request_t *r, ngx_http_omni_ctx_t *ctx,
         return;
     }
 
+    /* an absent string has no data at all: memcpy() must not see it */
+
     ctx->tag_item.data = p;
     ctx->tag_item.len = ev->item.len;
-    p = ngx_cpymem(p, ev->item.data, ev->item.len);
+
+    if (ev->item.len) {
+        p = ngx_cpymem(p, ev->item.data, ev->item.len);
+    }
 
     ctx->tag_order.data = p;
     ctx->tag_order.len = ev->order.len;
-    p = ngx_cpymem(p, ev->order.data, ev->order.len);
+
+    if (ev->order.len) {
+        p = ngx_cpymem(p, ev->order.data, ev->order.len);
+    }
 
     ctx->tag_items.data = p;
 

@@ -24,6 +24,8 @@
  *   byte for byte what it was before they existed):
  *     str   last_order             0..OMNI_KEY_MAX
  *     int   abandoned_at
+ *   and after them, only when it is set (not 0), by the same rule:
+ *     int   first_set
  *
  * where a touch is: uint channel (below OMNI_CHANNEL_MAX), str source,
  * medium, campaign (0..OMNI_SHORT_MAX), int at.  Item and offer ids are
@@ -168,12 +170,20 @@ omni_activity_decode(const void *data, size_t len, omni_activity_t *a)
     a->last_order.data = NULL;
     a->last_order.len = 0;
     a->abandoned_at = 0;
+    a->first_set = 0;
 
     if (!r.error && omni_reader_left(&r) != 0) {
         a->last_order = omni_read_str(&r, OMNI_KEY_MAX);
         a->abandoned_at = omni_read_int(&r);
 
         bad |= !omni_text_ok(a->last_order);
+    }
+
+    if (!r.error && omni_reader_left(&r) != 0) {
+        a->first_set = omni_read_int(&r);
+
+        /* written only when set: a 0 here is not a record we wrote */
+        bad |= (a->first_set == 0);
     }
 
     if (r.error || bad || omni_reader_left(&r) != 0) {
@@ -315,9 +325,13 @@ omni_activity_encode(const omni_activity_t *a, void *buf, size_t size,
     omni_write_str(&w, a->last_variant);
     omni_write_int(&w, a->last_offer_at);
 
-    if (a->last_order.len || a->abandoned_at) {
+    if (a->last_order.len || a->abandoned_at || a->first_set) {
         omni_write_str(&w, a->last_order);
         omni_write_int(&w, a->abandoned_at);
+    }
+
+    if (a->first_set) {
+        omni_write_int(&w, a->first_set);
     }
 
     return omni_frame_end(&w, buf, len);

@@ -279,3 +279,21 @@ omni_cookie_verify(const omni_signer_t *signer, const char *value,
 
     return OMNI_OK;
 }
+
+
+void
+omni_signer_mac(const omni_signer_t *signer, const void *msg, size_t len,
+    uint8_t mac[OMNI_MAC_SIZE])
+{
+    uint8_t  full[SHA256_DIGEST_LENGTH];
+
+    omni_hmac(signer, msg, len, full);
+    memcpy(mac, full, OMNI_MAC_SIZE);
+}
+
+
+int
+omni_mac_equal(const uint8_t a[OMNI_MAC_SIZE], const uint8_t b[OMNI_MAC_SIZE])
+{
+    return CRYPTO_memcmp(a, b, OMNI_MAC_SIZE) == 0;
+}

@@ -222,6 +222,7 @@ omni_flush_batch(omni_store_t *s, omni_batch_t *b,
     stats->visitors += st.visitors;
     stats->replaced += st.replaced;
     stats->trimmed += st.trimmed;
+    stats->copies += st.copies;
 
     return OMNI_OK;
 }
@@ -238,9 +239,9 @@ omni_flush_run(omni_store_batch_t *sb, omni_batch_t *b,
     const omni_batch_run_t *run, omni_activity_t *a,
     const omni_flush_conf_t *conf, omni_flush_stats_t *st)
 {
-    int           rc;
+    int           rc, first;
     size_t        k;
-    uint64_t      applied, duplicates, skipped;
+    uint64_t      applied, duplicates, skipped, copies;
     omni_event_t  ev;
 
     rc = omni_store_activity_get(sb, &run->visitor, a);
@@ -275,12 +276,38 @@ omni_flush_run(omni_store_batch_t *sb, omni_batch_t *b,
     applied = 0;
     duplicates = 0;
     skipped = 0;
+    copies = 0;
+    first = 0;
 
     for (k = run->first; k < run->first + run->n; k++) {
 
         if (omni_batch_event(b, k, NULL, &ev) != OMNI_OK) {
             skipped++;
             continue;
+        }
+
+        /*
+         * A visitor has one first response, whose events (first.h) every
+         * request that brought its cookie back queued: the record keeps
+         * the set's time once one copy is applied, and the others are
+         * left out, whatever reached the store first.
+         */
+        if (ev.flags & OMNI_EVENT_FIRST) {
+            if (ev.flags & OMNI_EVENT_FIRST_START) {
+                first = (a->first_set == 0) ? 1 : -1;
+
+                if (first == 1) {
+                    a->first_set = ev.at ? ev.at : 1;
+                }
+            }
+
+            if (first != 1) {
+                copies++;
+                continue;
+            }
+
+        } else {
+            first = 0;
         }
 
         rc = omni_flush_event(a, &ev, conf);
@@ -298,6 +325,7 @@ omni_flush_run(omni_store_batch_t *sb, omni_batch_t *b,
 
     st->duplicates += duplicates;
     st->skipped += skipped;
+    st->copies += copies;
 
     if (applied == 0) {
         return OMNI_OK;

@@ -254,8 +254,6 @@ int
 omni_batch_event(const omni_batch_t *b, size_t pos, omni_id_t *visitor,
     omni_event_t *ev)
 {
-    size_t                     i;
-    uint64_t                   v;
     omni_str_t                 id;
     omni_reader_t              r;
     const omni_batch_entry_t  *e;
@@ -277,46 +275,7 @@ omni_batch_event(const omni_batch_t *b, size_t pos, omni_id_t *visitor,
         memcpy(visitor->bytes, id.data, OMNI_ID_SIZE);
     }
 
-    memset(ev, 0, sizeof(omni_event_t));
-
-    v = omni_read_u8(&r);
-    ev->type = (v < OMNI_EVENT_MAX) ? (omni_event_type_e) v
-                                    : OMNI_EVENT_NONE;
-    ev->at = omni_read_int(&r);
-    ev->flags = (uint32_t) omni_read_uint(&r);
-    ev->item = omni_read_str(&r, OMNI_KEY_MAX);
-    ev->qty = (uint32_t) omni_read_uint(&r);
-    ev->price = omni_read_int(&r);
-    ev->value = omni_read_int(&r);
-    ev->order = omni_read_str(&r, OMNI_KEY_MAX);
-    ev->currency = omni_read_str(&r, OMNI_KEY_MAX);
-
-    v = omni_read_uint(&r);
-    if (v > OMNI_EVENT_MAX_ITEMS) {
-        return OMNI_EINVAL;
-    }
-
-    ev->nitems = (size_t) v;
-
-    for (i = 0; i < ev->nitems; i++) {
-        ev->items[i] = omni_read_str(&r, OMNI_KEY_MAX);
-    }
-
-    ev->customer = omni_read_str(&r, OMNI_KEY_MAX);
-    ev->offer = omni_read_str(&r, OMNI_KEY_MAX);
-    ev->variant = omni_read_str(&r, OMNI_KEY_MAX);
-
-    v = omni_read_u8(&r);
-    ev->touch.channel = (v < OMNI_CHANNEL_MAX) ? (omni_channel_e) v
-                                               : OMNI_CHANNEL_NONE;
-    ev->touch.source = omni_read_str(&r, OMNI_SHORT_MAX);
-    ev->touch.medium = omni_read_str(&r, OMNI_SHORT_MAX);
-    ev->touch.campaign = omni_read_str(&r, OMNI_SHORT_MAX);
-    ev->touch.at = omni_read_int(&r);
-
-    if (r.error || omni_reader_left(&r) != 0
-        || ev->type == OMNI_EVENT_NONE)
-    {
+    if (omni_event_decode(&r, ev) != OMNI_OK || omni_reader_left(&r) != 0) {
         return OMNI_EINVAL;
     }
 
@@ -378,6 +337,19 @@ omni_event_check(const omni_event_t *ev)
 }
 
 
+int
+omni_event_encode(omni_writer_t *w, const omni_event_t *ev)
+{
+    if (omni_event_check(ev) != OMNI_OK) {
+        return OMNI_EINVAL;
+    }
+
+    omni_event_write(w, ev);
+
+    return OMNI_OK;
+}
+
+
 static void
 omni_event_write(omni_writer_t *w, const omni_event_t *ev)
 {
@@ -408,6 +380,59 @@ omni_event_write(omni_writer_t *w, const omni_event_t *ev)
     omni_write_str(w, ev->touch.medium);
     omni_write_str(w, ev->touch.campaign);
     omni_write_int(w, ev->touch.at);
+}
+
+
+/* the wire coding of one event: omni_event_encode() writes what this reads */
+
+int
+omni_event_decode(omni_reader_t *r, omni_event_t *ev)
+{
+    size_t    i;
+    uint64_t  v;
+
+    memset(ev, 0, sizeof(omni_event_t));
+
+    v = omni_read_u8(r);
+    ev->type = (v < OMNI_EVENT_MAX) ? (omni_event_type_e) v
+                                    : OMNI_EVENT_NONE;
+    ev->at = omni_read_int(r);
+    ev->flags = (uint32_t) omni_read_uint(r);
+    ev->item = omni_read_str(r, OMNI_KEY_MAX);
+    ev->qty = (uint32_t) omni_read_uint(r);
+    ev->price = omni_read_int(r);
+    ev->value = omni_read_int(r);
+    ev->order = omni_read_str(r, OMNI_KEY_MAX);
+    ev->currency = omni_read_str(r, OMNI_KEY_MAX);
+
+    v = omni_read_uint(r);
+    if (v > OMNI_EVENT_MAX_ITEMS) {
+        return OMNI_EINVAL;
+    }
+
+    ev->nitems = (size_t) v;
+
+    for (i = 0; i < ev->nitems; i++) {
+        ev->items[i] = omni_read_str(r, OMNI_KEY_MAX);
+    }
+
+    ev->customer = omni_read_str(r, OMNI_KEY_MAX);
+    ev->offer = omni_read_str(r, OMNI_KEY_MAX);
+    ev->variant = omni_read_str(r, OMNI_KEY_MAX);
+
+    v = omni_read_u8(r);
+    ev->touch.channel = (v < OMNI_CHANNEL_MAX) ? (omni_channel_e) v
+                                               : OMNI_CHANNEL_NONE;
+    ev->touch.source = omni_read_str(r, OMNI_SHORT_MAX);
+    ev->touch.medium = omni_read_str(r, OMNI_SHORT_MAX);
+    ev->touch.campaign = omni_read_str(r, OMNI_SHORT_MAX);
+    ev->touch.at = omni_read_int(r);
+
+    if (r->error || ev->type == OMNI_EVENT_NONE) {
+        return OMNI_EINVAL;
+    }
+
+    return OMNI_OK;
 }
 
 

@@ -20,6 +20,8 @@
 static int omni_store_open_activity(omni_store_t *s);
 static void omni_store_close_profiles(omni_store_t *s);
 static void omni_store_close_activity(omni_store_t *s);
+static int omni_store_activity_whole(MDB_env *env, const char *path,
+    char *err);
 static int omni_store_renew(omni_store_t *s, MDB_env *env, MDB_txn *txn,
     int activity);
 static int omni_store_copy_out(MDB_val *val, omni_alloc_pt alloc,
@@ -452,6 +454,17 @@ omni_store_open_activity(omni_store_t *s)
         return OMNI_ERROR;
     }
 
+    /*
+     * A file shorter than its own meta page says (a copy cut short, a
+     * disk that filled at the wrong time) is refused: the first read past
+     * its end would kill the process with SIGBUS, and every new worker
+     * after it.  The operator moves it away; tracking starts afresh.
+     */
+    if (omni_store_activity_whole(env, path, s->aerr) != OMNI_OK) {
+        mdb_env_close(env);
+        return OMNI_ERROR;
+    }
+
     if (s->conf.flags & OMNI_STORE_CHOWN) {
         omni_store_chown_like(path, s->activity_dir);
         snprintf(path, sizeof(path), "%s/lock.mdb", s->activity_dir);
@@ -520,6 +533,54 @@ omni_store_open_activity(omni_store_t *s)
 
     s->aenv = env;
     s->aerr[0] = '\0';
+
+    return OMNI_OK;
+}
+
+
+static int
+omni_store_activity_whole(MDB_env *env, const char *path, char *err)
+{
+    int          fd;
+    size_t       need;
+    MDB_stat     ms;
+    struct stat  st;
+    MDB_envinfo  info;
+
+    if (mdb_env_get_fd(env, &fd) != 0 || fstat(fd, &st) != 0) {
+        omni_store_err(err, "cannot stat \"%s\": %s", path, strerror(errno));
+        return OMNI_ERROR;
+    }
+
+    if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &ms) != 0) {
+        omni_store_err(err, "cannot read \"%s\"", path);
+        return OMNI_ERROR;
+    }
+
+    need = (info.me_last_pgno + 1) * (size_t) ms.ms_psize;
+
+    if ((size_t) st.st_size < need) {
+        omni_store_err(err, "the activity store \"%s\" is damaged: %lld "
+                       "bytes, its pages need %zu (move it away to start "
+                       "afresh)", path, (long long) st.st_size, need);
+        return OMNI_ERROR;
+    }
+
+    /*
+     * The file is extended to the whole map, sparse (no disk is used;
+     * LMDB does the same with MDB_WRITEMAP): a damaged page whose offsets
+     * point past the data then reads zeros, which LMDB reports as
+     * MDB_CORRUPTED or MDB_PAGE_NOTFOUND, instead of a read past the end
+     * of the file, which is SIGBUS.  Only ever grown, so any number of
+     * processes may do it at once.
+     */
+    if ((size_t) st.st_size < info.me_mapsize
+        && ftruncate(fd, (off_t) info.me_mapsize) != 0)
+    {
+        omni_store_err(err, "cannot extend \"%s\" to its map size: %s",
+                       path, strerror(errno));
+        return OMNI_ERROR;
+    }
 
     return OMNI_OK;
 }

@@ -12,7 +12,7 @@ packages="
     libssl-dev libpcre2-dev zlib1g-dev
     clang libclang-rt-14-dev
     python3 curl wrk openssl
-    chromium
+    chromium valgrind
     $*
 "
 

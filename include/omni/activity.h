@@ -117,6 +117,12 @@ typedef struct {
      */
     omni_str_t         last_order;
     int64_t            abandoned_at;
+
+    /*
+     * The time of the first-response set (first.h) applied to the record,
+     * 0 before: a visitor has one first response, applied once.
+     */
+    int64_t            first_set;
 } omni_activity_t;
 
 

@@ -47,6 +47,19 @@ void omni_cookie_mint(const omni_signer_t *signer, const omni_id_t *id,
 int omni_cookie_verify(const omni_signer_t *signer, const char *value,
     size_t len, omni_id_t *id);
 
+/*
+ * The signer's HMAC-SHA256 over any message, truncated to OMNI_MAC_SIZE
+ * bytes, for the other values the module signs.  Each kind of value puts
+ * its own tag first ("f1." for the first-response cookie, first.h), so
+ * that no signed value of one kind verifies as another.
+ */
+void omni_signer_mac(const omni_signer_t *signer, const void *msg,
+    size_t len, uint8_t mac[OMNI_MAC_SIZE]);
+
+/* Compares two macs in constant time: 1 when equal, else 0. */
+int omni_mac_equal(const uint8_t a[OMNI_MAC_SIZE],
+    const uint8_t b[OMNI_MAC_SIZE]);
+
 
 /* Unpadded base64url (RFC 4648, section 5). */
 

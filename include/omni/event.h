@@ -61,6 +61,13 @@ typedef enum {
 #define OMNI_EVENT_HAS_ITEMS       0x08
 /* the items list was longer than OMNI_EVENT_MAX_ITEMS: the first are kept */
 #define OMNI_EVENT_ITEMS_TRUNCATED 0x10
+/*
+ * Carried by a new visitor's first-response cookie (first.h) and queued
+ * when the visitor came back; START marks the first event of such a set.
+ * The flush applies one copy of a set only (flush.h).
+ */
+#define OMNI_EVENT_FIRST           0x20
+#define OMNI_EVENT_FIRST_START     0x40
 
 
 typedef struct {

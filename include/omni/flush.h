@@ -18,6 +18,12 @@
  *   - order deduplication: a purchase of the order counted last
  *     (last_order) is ignored, so a reloaded confirmation page, or the
  *     same order reported by the page and by the beacon, counts once;
+ *   - first-response sets (first.h, OMNI_EVENT_FIRST): the events a new
+ *     visitor's first response carried in a cookie, queued by every
+ *     request that brought the cookie back.  A visitor has one first
+ *     response: the first copy to reach the store is applied and the
+ *     record remembers it (first_set); the others are left out, counted
+ *     as copies, whatever reached the store before them;
  *   - events out of order: every worker flushes its own queue, so a
  *     visitor's events may reach the store out of order.  An event with
  *     a channel (campaign, click id, other site) that happened no later
@@ -56,6 +62,7 @@ typedef struct {
     uint64_t    visitors;           /* records written */
     uint64_t    replaced;           /* unreadable records started afresh */
     uint64_t    trimmed;            /* records cut to fit */
+    uint64_t    copies;             /* first-response events applied before */
 } omni_flush_stats_t;
 
 

@@ -32,6 +32,7 @@
 #include <omni/cookie.h>
 #include <omni/event.h>
 #include <omni/activity.h>
+#include <omni/wire.h>
 
 
 #define OMNI_QUEUE_MIN_SIZE       65536         /* bytes per batch */
@@ -129,6 +130,19 @@ int omni_batch_event(const omni_batch_t *b, size_t pos, omni_id_t *visitor,
  */
 void omni_batch_merge_run(const omni_batch_t *b, const omni_batch_run_t *run,
     omni_activity_t *a, int64_t visit_timeout, size_t *skipped);
+
+
+/*
+ * The wire coding (wire.h) of one event, as in a batch record after the
+ * visitor id; the first-response cookie (first.h) carries the same.
+ * omni_event_encode() returns OMNI_EINVAL for an event omni_queue_push()
+ * would refuse (nothing written) and leaves running out of room to the
+ * writer's error flag.  omni_event_decode() reads one event, checking
+ * every bound omni_queue_push() checks; the strings point into the
+ * reader's data.  OMNI_OK or OMNI_EINVAL.
+ */
+int omni_event_encode(omni_writer_t *w, const omni_event_t *ev);
+int omni_event_decode(omni_reader_t *r, omni_event_t *ev);
 
 
 #endif /* OMNI_QUEUE_H_INCLUDED */

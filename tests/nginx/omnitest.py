@@ -42,6 +42,16 @@ NGINX = "/usr/sbin/nginx"
 MODULE = os.path.join(ROOT, "build", "ngx_http_omni_module.so")
 OMNICTL = os.path.join(ROOT, "build", "omnictl")
 
+# OMNI_SANITIZE=<path of gcc's libasan.so>: the module was built with
+# AddressSanitizer and UndefinedBehaviorSanitizer (make e2e-san).  nginx
+# then runs with that runtime preloaded, the runtimes write their reports
+# into the case's prefix (san/), and a case with any report fails.
+SANITIZE = os.environ.get("OMNI_SANITIZE", "")
+
+# what the sanitizer runtimes write to stderr (nginx's error log)
+SANITIZER_LOG = re.compile(r"runtime error:|\b(Address|UndefinedBehavior|Leak)"
+                           r"Sanitizer\b")
+
 # log levels that fail a case unless the case expects them
 BAD_LOG = re.compile(r"\[(alert|crit|emerg)\]")
 ERROR_LOG = re.compile(r"\[error\]")
@@ -228,6 +238,11 @@ class Nginx:
             f.write(os.urandom(32).hex() + "\n")
         self.log_offset = 0
         self.upstreams = []
+        self.san_dir = os.path.join(self.prefix, "san")
+        if SANITIZE:
+            # the workers (nobody) write their own reports
+            os.makedirs(self.san_dir, exist_ok=True)
+            os.chmod(self.san_dir, 0o777)
 
     # placeholders: %%NAME%% in configs, commands and requests
     def subst(self, text):
@@ -270,6 +285,7 @@ class Nginx:
     def nginx(self, *args):
         # nginx reads $NGINX as a list of inherited listening sockets
         env = {k: v for k, v in os.environ.items() if k != "NGINX"}
+        env.update(self.sanitizer_env())
         return subprocess.run([NGINX, "-p", self.prefix, "-c", self.conf_path]
                               + list(args), capture_output=True, text=True,
                               timeout=60, env=env)
@@ -376,12 +392,66 @@ class Nginx:
                               capture_output=True, text=True, input=input,
                               timeout=120)
 
+    def sanitizer_env(self):
+        return sanitizer_env(self.san_dir)
+
+    def sanitizer_reports(self):
+        return sanitizer_reports(self.san_dir, self.log())
+
     def cleanup(self, failed):
         for u in self.upstreams:
             u.stop()
+        reports = self.sanitizer_reports()
+        if reports:
+            # a case that failed already says so; the report is shown too
+            if not failed:
+                raise Failure("sanitizer reports (prefix kept: %s):\n%s"
+                              % (self.prefix, reports[:20000]))
+            print("    " + reports[:20000].replace("\n", "\n    "))
+            return
         if failed or self.keep:
             return
         shutil.rmtree(self.prefix, ignore_errors=True)
+
+
+def sanitizer_env(san_dir):
+    """The environment nginx runs in under OMNI_SANITIZE, reports going to
+    san_dir: the workers inherit the runtimes' settings from the master,
+    which nginx starts with them (an nginx "env" directive is not
+    needed)."""
+    if not SANITIZE:
+        return {}
+    os.makedirs(san_dir, exist_ok=True)
+    os.chmod(san_dir, 0o777)
+    return {
+        "LD_PRELOAD": SANITIZE,
+        # nginx is not built with ASan: its own allocations that live as
+        # long as the process would be reported as leaks
+        "ASAN_OPTIONS": "log_path=%s/asan:detect_leaks=0:"
+                        "halt_on_error=1:handle_abort=1" % san_dir,
+        # gcc's UBSan runtime (libubsan, apart from libasan) starts at its
+        # first report, in a worker, and reads its options from
+        # /proc/self/environ, where nginx has written its process title by
+        # then: its reports go to stderr, that is the error log
+        "UBSAN_OPTIONS": "log_path=%s/ubsan:print_stacktrace=1:"
+                         "halt_on_error=1" % san_dir,
+    }
+
+
+def sanitizer_reports(san_dir, log=""):
+    """The reports the sanitizer runtimes wrote into san_dir or into the
+    error log's text, as one text ("" when there is none)."""
+    if not SANITIZE:
+        return ""
+    out = []
+    if os.path.isdir(san_dir):
+        for name in sorted(os.listdir(san_dir)):
+            with open(os.path.join(san_dir, name), errors="replace") as f:
+                out.append("--- %s ---\n%s" % (name, f.read()))
+    lines = [l for l in log.splitlines() if SANITIZER_LOG.search(l)]
+    if lines:
+        out.append("--- error_log ---\n" + "\n".join(lines))
+    return "\n".join(out)
 
 
 def alive(pid):

@@ -61,12 +61,17 @@ def check(path):
             f.write(text)
 
         env = {k: v for k, v in os.environ.items() if k != "NGINX"}
+        env.update(omnitest.sanitizer_env(os.path.join(tmp, "san")))
         p = subprocess.run([omnitest.NGINX, "-t", "-p", tmp, "-c", target],
                            capture_output=True, text=True, env=env,
                            timeout=60)
         if p.returncode != 0 or "test is successful" not in p.stderr:
             raise omnitest.Failure("%s fails nginx -t:\n%s"
                                    % (os.path.basename(path), p.stderr))
+        reports = omnitest.sanitizer_reports(os.path.join(tmp, "san"),
+                                             p.stderr)
+        if reports:
+            raise omnitest.Failure("sanitizer reports:\n" + reports)
         failed = False
     finally:
         if not failed:

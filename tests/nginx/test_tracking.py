@@ -67,13 +67,19 @@ def views(tag, n):
 
 class Clients:
     """Threads posting beacons with keep-alive; half of the requests come
-    from a few returning visitors (their cookies), half from new ones."""
+    from a few returning visitors (their cookies), half from new ones, who
+    come back at once with both cookies (a GET answered 405), so that
+    their first response's events are written too.  With returning=True
+    every beacon comes from a visitor who already has a cookie: a new one
+    each time (got with a GET answered 405, which carries no event)."""
 
-    def __init__(self, port, threads, requests, body=None, stop_on_error=False):
+    def __init__(self, port, threads, requests, body=None, stop_on_error=False,
+                 returning=False):
         self.port = port
         self.requests = requests
         self.body = body or (lambda t, i: pageviews(EVENTS_PER_BEACON))
         self.stop_on_error = stop_on_error
+        self.returning = returning
         self.ok = [0] * threads
         self.statuses = {}
         self.errors = [0] * threads
@@ -94,15 +100,31 @@ class Clients:
         cookies = []
         for i in range(self.requests):
             headers = {"Content-Type": "text/plain;charset=UTF-8"}
-            if i % 2 and cookies:
+            if i % 2 and cookies and not self.returning:
                 headers["Cookie"] = cookies[(i // 2) % len(cookies)]
             try:
                 if conn is None:
                     conn = http.client.HTTPConnection("127.0.0.1", self.port,
                                                       timeout=30)
+                if self.returning:
+                    # no event: a visitor cookie and nothing else
+                    conn.request("GET", "/omni/beacon")
+                    first = conn.getresponse()
+                    first.read()
+                    headers["Cookie"] = set_cookies(first)[0]
                 conn.request("POST", "/omni/beacon", self.body(t, i), headers)
                 r = conn.getresponse()
                 r.read()
+                got = set_cookies(r)
+                if got and "Cookie" not in headers:
+                    # the new visitor comes back with both cookies
+                    conn.request("GET", "/omni/beacon", headers={
+                        "Cookie": "; ".join(got)})
+                    back = conn.getresponse()
+                    back.read()
+                    if back.status != 405:
+                        raise http.client.HTTPException(
+                            "came back: %d" % back.status)
             except (OSError, http.client.HTTPException):
                 self.errors[t] += 1
                 conn = None
@@ -113,12 +135,17 @@ class Clients:
                 self.statuses[r.status] = self.statuses.get(r.status, 0) + 1
             if r.status == 204:
                 self.ok[t] += 1
-            sc = r.getheader("Set-Cookie")
-            if sc and len(cookies) < 4:
-                cookies.append(sc.split(";")[0])
+            if got and len(cookies) < 4:
+                cookies.append(got[0])
             if r.getheader("Connection", "").lower() == "close":
                 conn.close()
                 conn = None
+
+
+def set_cookies(r):
+    """The name=value pairs of a response's Set-Cookie headers, in order."""
+    return [v.split(";")[0] for n, v in r.getheaders()
+            if n.lower() == "set-cookie"]
 
 
 def totals(ngx):
@@ -286,7 +313,8 @@ def test_full_store_drops_and_counts():
     failed = True
     try:
         clients = Clients(ngx.port, threads=4, requests=250,
-                          body=lambda t, i: views("T%dR%d" % (t, i), 20))
+                          body=lambda t, i: views("T%dR%d" % (t, i), 20),
+                          returning=True)
         t0 = time.time()
         clients.start()
         clients.join()

@@ -70,7 +70,7 @@ printf '%s\n' '{"customer_id": "C1", "first_name": "Ann", "tier": "gold", "point
 --- sleep
 0.5
 --- exec
-$OMNICTL link --store %%DATA%%/store %%vid%% C1
+$OMNICTL link --store %%DATA%%/store -- %%vid%% C1
 --- request
 GET /
 --- response_headers
@@ -123,7 +123,7 @@ echo '{"customer_id": "C1", "first_name": "Ann"}' | $OMNICTL import --store %%DA
 --- sleep
 0.5
 --- exec
-$OMNICTL link --store %%DATA%%/store %%vid%% C1
+$OMNICTL link --store %%DATA%%/store -- %%vid%% C1
 --- request
 GET /
 --- response_headers
@@ -176,7 +176,7 @@ echo '{"customer_id": "C1", "first_name": "Ann"}' | $OMNICTL import --store %%DA
 --- sleep
 0.5
 --- exec
-$OMNICTL link --store %%DATA%%/store %%vid%% C1
+$OMNICTL link --store %%DATA%%/store -- %%vid%% C1
 printf 'garbage' > %%DATA%%/store/profiles/.new
 cat %%DATA%%/store/profiles/data.mdb >> %%DATA%%/store/profiles/.new
 mv %%DATA%%/store/profiles/.new %%DATA%%/store/profiles/data.mdb
@@ -220,7 +220,7 @@ echo '{"customer_id": "C1", "first_name": "Ann"}' | $OMNICTL import --store %%DA
 --- sleep
 0.5
 --- exec
-$OMNICTL link --store %%DATA%%/store %%vid%% C1
+$OMNICTL link --store %%DATA%%/store -- %%vid%% C1
 --- request
 GET /
 --- response_headers
@@ -257,7 +257,7 @@ echo '{"customer_id": "C1", "first_name": "Ann"}' | $OMNICTL import --store %%DA
 --- sleep
 0.5
 --- exec
-$OMNICTL link --store %%DATA%%/store %%vid%% C1
+$OMNICTL link --store %%DATA%%/store -- %%vid%% C1
 --- reload
 --- request
 GET /

@@ -252,6 +252,19 @@ $OMNICTL activity --store %%DATA%%/store --totals
 GET /p/SKU-7.html?utm_medium=email
 --- response_headers
 Set-Cookie: ~ ^omni=v1\.
+Set-Cookie: ~ ^omni_first=f1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax$
+--- sleep
+0.4
+--- exec
+$OMNICTL activity --store %%DATA%%/store --totals
+--- stdout_like
+^\{"visitors":0,
+--- request
+GET /nothing
+--- error_code
+404
+--- response_headers
+Set-Cookie: omni_first=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax
 --- sleep
 0.4
 --- exec
@@ -328,10 +341,11 @@ python3 -c 'import sys; sys.stdout.write("[" + ",".join(["{\"type\":\"pageview\"
 curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' --data-binary @%%PREFIX%%/33.json http://127.0.0.1:%%PORT%%/omni/beacon > %%PREFIX%%/codes
 curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' --data-binary @%%PREFIX%%/big.json http://127.0.0.1:%%PORT%%/omni/beacon >> %%PREFIX%%/codes
 curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @%%PREFIX%%/big.json http://127.0.0.1:%%PORT%%/omni/beacon >> %%PREFIX%%/codes
-curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: text/plain;charset=UTF-8' --data-binary @%%PREFIX%%/32.json http://127.0.0.1:%%PORT%%/omni/beacon >> %%PREFIX%%/codes
-curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: text/plain' -H 'Transfer-Encoding: chunked' --data-binary '{"type":"pageview"}' http://127.0.0.1:%%PORT%%/omni/beacon >> %%PREFIX%%/codes
+curl -s -o /dev/null -w '%{http_code}\n' -c %%PREFIX%%/jar1 -H 'Content-Type: text/plain;charset=UTF-8' --data-binary @%%PREFIX%%/32.json http://127.0.0.1:%%PORT%%/omni/beacon >> %%PREFIX%%/codes
+curl -s -o /dev/null -w '%{http_code}\n' -c %%PREFIX%%/jar2 -H 'Content-Type: text/plain' -H 'Transfer-Encoding: chunked' --data-binary '{"type":"pageview"}' http://127.0.0.1:%%PORT%%/omni/beacon >> %%PREFIX%%/codes
 python3 -c 'import sys; sys.stdout.write("[" + ",".join(["{\"type\":\"pageview\",\"pad\":\"" + "y" * 100 + "\"}"] * 20) + "]")' > %%PREFIX%%/file.json
-curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' --data-binary @%%PREFIX%%/file.json http://127.0.0.1:%%PORT%%/omni/beacon-file >> %%PREFIX%%/codes
+curl -s -o /dev/null -w '%{http_code}\n' -c %%PREFIX%%/jar3 -H 'Content-Type: application/json' --data-binary @%%PREFIX%%/file.json http://127.0.0.1:%%PORT%%/omni/beacon-file >> %%PREFIX%%/codes
+for j in 1 2 3; do curl -s -o /dev/null -b %%PREFIX%%/jar$j http://127.0.0.1:%%PORT%%/omni/beacon; done
 cat %%PREFIX%%/codes
 --- stdout_like
 ^413\n413\n413\n204\n204\n204$
@@ -557,6 +571,13 @@ mkdir -p %%DATA%%/store && chown nobody %%DATA%%/store
 --- sleep
 0.4
 --- request
+GET /nothing
+--- error_code
+404
+--- response_headers
+Set-Cookie: ~ ^omni=v1\.
+!X-Omni-Customer
+--- request
 GET /login.html
 --- response_headers
 X-Customer: []
@@ -756,9 +777,11 @@ mkdir -p %%DATA%%/store && chown nobody %%DATA%%/store
 0.4
 --- request
 GET /
+--- request
+GET /
 --- sleep
 0.4
 --- exec
 $OMNICTL activity --store %%DATA%%/store --totals
 --- stdout_like
-^\{"visitors":1,"visits":1,"pageviews":1,
+^\{"visitors":1,"visits":1,"pageviews":2,
