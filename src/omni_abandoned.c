@@ -33,11 +33,9 @@ omni_abandoned_to_json(const omni_id_t *visitor, const omni_activity_t *a,
 {
     int                      bad;
     char                     id[OMNI_ID_TEXT_LEN];
-    size_t                   i;
-    json_t                  *obj, *arr, *item;
+    json_t                  *obj;
     int64_t                  at;
     omni_str_t               s;
-    const omni_cart_item_t  *c;
 
     obj = json_object();
     if (obj == NULL) {
@@ -55,27 +53,7 @@ omni_abandoned_to_json(const omni_id_t *visitor, const omni_activity_t *a,
                                       ? omni_json_text(a->customer_id)
                                       : json_null(), &bad);
 
-    arr = json_array();
-
-    for (i = 0; arr != NULL && i < a->ncart; i++) {
-        c = &a->cart[i];
-        item = json_object();
-
-        if (item == NULL) {
-            bad = 1;
-            break;
-        }
-
-        omni_json_set(item, "item", omni_json_text(c->item), &bad);
-        omni_json_set(item, "qty", json_integer(c->qty), &bad);
-        omni_json_set(item, "price", json_integer(c->price), &bad);
-
-        if (json_array_append_new(arr, item) != 0) {
-            bad = 1;
-        }
-    }
-
-    omni_json_set(obj, "cart", arr, &bad);
+    omni_json_set(obj, "cart", omni_cart_json(a), &bad);
     omni_json_set(obj, "cart_value", json_integer(a->cart_value), &bad);
     omni_json_set(obj, "currency_unit", json_string("cents"), &bad);
     omni_json_set(obj, "first_channel",
@@ -98,36 +76,13 @@ omni_abandoned_to_json(const omni_id_t *visitor, const omni_activity_t *a,
 }
 
 
+/* a touch, or null for a visitor whose channel was never known */
+
 static json_t *
 omni_abandoned_touch(const omni_touch_t *t)
 {
-    int      bad;
-    json_t  *obj;
-
-    if (t->channel == OMNI_CHANNEL_NONE) {
-        return json_null();
-    }
-
-    obj = json_object();
-    if (obj == NULL) {
-        return NULL;
-    }
-
-    bad = 0;
-
-    omni_json_set(obj, "channel", json_string(omni_channel_name(t->channel)),
-                  &bad);
-    omni_json_set(obj, "source", omni_json_text(t->source), &bad);
-    omni_json_set(obj, "medium", omni_json_text(t->medium), &bad);
-    omni_json_set(obj, "campaign", omni_json_text(t->campaign), &bad);
-    omni_json_set(obj, "at", json_integer(t->at), &bad);
-
-    if (bad) {
-        json_decref(obj);
-        return NULL;
-    }
-
-    return obj;
+    return (t->channel == OMNI_CHANNEL_NONE) ? json_null()
+                                             : omni_touch_json(t);
 }
 
 

@@ -7,7 +7,6 @@
 #include "omni_json_int.h"
 
 
-static json_t *omni_touch_json(const omni_touch_t *t);
 
 
 char *
@@ -19,7 +18,6 @@ omni_activity_to_json(const omni_id_t *visitor, const omni_activity_t *a,
     size_t                    i;
     json_t                   *obj, *arr, *item;
     omni_str_t                s;
-    const omni_cart_item_t   *c;
     const omni_impression_t  *im;
 
     obj = json_object();
@@ -51,27 +49,7 @@ omni_activity_to_json(const omni_id_t *visitor, const omni_activity_t *a,
     omni_json_set(obj, "cart_value", json_integer(a->cart_value), &bad);
     omni_json_set(obj, "cart_updated", json_integer(a->cart_updated), &bad);
 
-    arr = json_array();
-
-    for (i = 0; arr != NULL && i < a->ncart; i++) {
-        c = &a->cart[i];
-        item = json_object();
-
-        if (item == NULL) {
-            bad = 1;
-            break;
-        }
-
-        omni_json_set(item, "item", omni_json_text(c->item), &bad);
-        omni_json_set(item, "qty", json_integer(c->qty), &bad);
-        omni_json_set(item, "price", json_integer(c->price), &bad);
-
-        if (json_array_append_new(arr, item) != 0) {
-            bad = 1;
-        }
-    }
-
-    omni_json_set(obj, "cart", arr, &bad);
+    omni_json_set(obj, "cart", omni_cart_json(a), &bad);
 
     arr = json_array();
 
@@ -146,7 +124,51 @@ omni_activity_to_json(const omni_id_t *visitor, const omni_activity_t *a,
 }
 
 
-static json_t *
+/* [{"item", "qty", "price"}, ...]; NULL when out of memory */
+
+json_t *
+omni_cart_json(const omni_activity_t *a)
+{
+    int                      bad;
+    size_t                   i;
+    json_t                  *arr, *item;
+    const omni_cart_item_t  *c;
+
+    arr = json_array();
+    if (arr == NULL) {
+        return NULL;
+    }
+
+    bad = 0;
+
+    for (i = 0; i < a->ncart; i++) {
+        c = &a->cart[i];
+        item = json_object();
+
+        if (item == NULL) {
+            bad = 1;
+            break;
+        }
+
+        omni_json_set(item, "item", omni_json_text(c->item), &bad);
+        omni_json_set(item, "qty", json_integer(c->qty), &bad);
+        omni_json_set(item, "price", json_integer(c->price), &bad);
+
+        if (json_array_append_new(arr, item) != 0) {
+            bad = 1;
+        }
+    }
+
+    if (bad) {
+        json_decref(arr);
+        return NULL;
+    }
+
+    return arr;
+}
+
+
+json_t *
 omni_touch_json(const omni_touch_t *t)
 {
     int      bad;

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include <omni/omni.h>
+#include <omni/activity.h>
 
 
 /* a JSON string of s; bytes that are not UTF-8 become U+FFFD */
@@ -19,6 +20,10 @@ void omni_json_set(json_t *obj, const char *key, json_t *v, int *bad);
 
 /* json_dumps() of a compact object, as omni_*_to_json() return it */
 char *omni_json_finish(json_t *obj, size_t *len);
+
+/* parts of an activity record, shared by its exports (omni_activity_json.c) */
+json_t *omni_cart_json(const omni_activity_t *a);
+json_t *omni_touch_json(const omni_touch_t *t);
 
 
 #endif /* OMNI_JSON_INT_H_INCLUDED */
